@@ -1,0 +1,118 @@
+// Runs the bundled action the way the GitHub runner does: `node dist/index.js` in a child process,
+// inputs as INPUT_<NAME> variables with action.yml's defaults filled in, GITHUB_OUTPUT and GITHUB_ENV
+// pointing at fresh files, and the results read back in the runner's `name<<delimiter` format.
+
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
+
+/** action.yml, parsed. */
+export function readActionYaml() {
+  return parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+}
+
+/** The environment the runner gives an action for these inputs (defaults from action.yml). */
+export function inputEnv(inputs) {
+  const env = {}
+  for (const [name, spec] of Object.entries(readActionYaml().inputs)) {
+    const value = inputs[name] ?? spec.default ?? ''
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
+  }
+  return env
+}
+
+/** Parses a GITHUB_OUTPUT / GITHUB_ENV file: `name<<delimiter`, value lines, `delimiter`; or `name=value`. */
+export function parseFileCommands(text) {
+  const values = {}
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    if (!line) continue
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const end = lines.indexOf(delimiter, i + 1)
+      if (end < 0) throw new Error(`Unterminated value for ${name} in file command`)
+      values[name] = lines.slice(i + 1, end).join('\n')
+      i = end
+    } else {
+      const eq = line.indexOf('=')
+      if (eq < 0) throw new Error(`Malformed file command line: ${line}`)
+      values[line.slice(0, eq)] = line.slice(eq + 1)
+    }
+  }
+  return values
+}
+
+/**
+ * @param {Record<string, string>} inputs action inputs by name (snake_case)
+ * @param {{ env?: Record<string, string>, node?: string, entry?: string, timeoutMs?: number }} [options]
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string, outputs: Record<string, string>,
+ *   env: Record<string, string>, outputFile: string, envFile: string, durationMs: number }>}
+ */
+export async function runAction(inputs, options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'datasaur-action-'))
+  const outputPath = join(dir, 'output')
+  const envPath = join(dir, 'env')
+  writeFileSync(outputPath, '')
+  writeFileSync(envPath, '')
+  const env = {
+    PATH: process.env.PATH ?? '',
+    SYSTEMROOT: process.env.SYSTEMROOT ?? '',
+    HOME: process.env.HOME ?? '',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_ENV: envPath,
+    GITHUB_ACTIONS: 'true',
+    RUNNER_TEMP: dir,
+    ...inputEnv(inputs),
+    ...options.env
+  }
+  const started = performance.now()
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? ACTION_ENTRY], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.on('data', chunk => (stderr += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+  const code = await new Promise(resolve => child.on('close', resolve))
+  clearTimeout(timer)
+  const durationMs = performance.now() - started
+  const outputFile = readFileSync(outputPath, 'utf8')
+  const envFile = readFileSync(envPath, 'utf8')
+  rmSync(dir, { recursive: true, force: true })
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(outputFile),
+    env: parseFileCommands(envFile),
+    outputFile,
+    envFile,
+    durationMs
+  }
+}
+
+/** Lines of the log that are not `::add-mask::` commands: where a secret must never appear. */
+export function visibleLog(result) {
+  return `${result.stdout}\n${result.stderr}`
+    .split(/\r?\n/)
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+}
+
+/** Values the action registered with `::add-mask::`, decoded as the runner decodes them. */
+export function maskedValues(result) {
+  return result.stdout
+    .split(/\r?\n/)
+    .filter(line => line.startsWith('::add-mask::'))
+    .map(line => line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+}

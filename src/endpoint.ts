@@ -1,0 +1,57 @@
+/**
+ * Rules about where credentials may be sent. Used for the configured endpoint and again for every
+ * redirect, so a server cannot talk the action into a weaker destination than the user configured.
+ */
+
+/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase()
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]' ||
+    host === '[0:0:0:0:0:0:0:1]'
+  )
+}
+
+/** Where a message may name an endpoint: origin and path, never a query that could carry data. */
+export function describeEndpoint(url: URL): string {
+  return `${url.origin}${url.pathname}`
+}
+
+/** The result of checking a redirect: the URL to follow, or why it must not be followed. */
+export type RedirectDecision = { follow: true; url: URL } | { follow: false; reason: string }
+
+/**
+ * A redirect is followed only when it keeps method and body (307/308, RFC 9110 §15.4.8-9), stays on
+ * the same host or a subdomain of it, and does not downgrade to plain http (except on loopback).
+ * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
+ */
+export function checkRedirect(from: URL, status: number, location: string | undefined): RedirectDecision {
+  if (!location) return { follow: false, reason: `answered ${status} without a Location header` }
+  let target: URL
+  try {
+    target = new URL(location, from)
+  } catch {
+    return { follow: false, reason: `answered ${status} with an invalid Location header` }
+  }
+  const where = describeEndpoint(target)
+  if (status !== 307 && status !== 308) {
+    return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` }
+  }
+  if (target.username || target.password) {
+    return { follow: false, reason: `redirected (${status}) to a URL with embedded credentials` }
+  }
+  const secure = target.protocol === 'https:' || (target.protocol === 'http:' && isLoopbackHost(target.hostname))
+  const downgrade = from.protocol === 'https:' && target.protocol !== 'https:'
+  if (!secure || downgrade) {
+    return { follow: false, reason: `redirected (${status}) to ${where}, which is not https` }
+  }
+  const fromHost = from.hostname.toLowerCase()
+  const toHost = target.hostname.toLowerCase()
+  if (toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) {
+    return { follow: false, reason: `redirected (${status}) to another host, ${where}` }
+  }
+  return { follow: true, url: target }
+}

@@ -1,0 +1,84 @@
+import { ActionError, AttemptError } from './errors.js'
+
+/**
+ * HTTP statuses worth another attempt: timeouts, "too early", rate limiting and transient server
+ * failures. Every other status, 400/401 `invalid_client` above all, is final: repeating a request
+ * the server has judged wrong only delays the error the user needs to see.
+ */
+const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504])
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status)
+}
+
+/** Full-jitter exponential backoff: before attempt k+1, a random delay in [0, min(cap, base·2^k)]. */
+export const BACKOFF_BASE_MS = 1000
+export const BACKOFF_CAP_MS = 20_000
+/** A server asking for a longer pause than this is not waited for: the step fails and says so. */
+export const MAX_RETRY_AFTER_MS = 60_000
+
+export function backoffDelayMs(failedAttempts: number, random: () => number): number {
+  return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failedAttempts))
+}
+
+/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Unparseable values are ignored. */
+export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | undefined {
+  if (!value) return undefined
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  if (Number.isNaN(date) || !/[A-Za-z]/.test(text)) return undefined
+  return Math.max(0, date - nowMs)
+}
+
+/** Time and chance, injected so the policy is tested without waiting. */
+export interface RetryClock {
+  now(): number
+  sleep(ms: number): Promise<void>
+  random(): number
+}
+
+export const systemClock: RetryClock = {
+  now: () => Date.now(),
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+  random: () => Math.random()
+}
+
+export interface RetryNotice {
+  /** The attempt that failed, from 1. */
+  attempt: number
+  maxAttempts: number
+  reason: string
+  delayMs: number
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with a final error, or `maxAttempts` are used. The delay
+ * is the backoff, but never shorter than the server's Retry-After.
+ */
+export async function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: { maxAttempts: number; clock: RetryClock; onRetry: (notice: RetryNotice) => void }
+): Promise<T> {
+  const { maxAttempts, clock } = options
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n)
+    } catch (error) {
+      if (!(error instanceof AttemptError) || !error.options.retryable) throw error
+      const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, clock.now())
+      if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
+        throw new ActionError(
+          `${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
+            `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; re-run the job later.`
+        )
+      }
+      if (n >= maxAttempts) {
+        throw new ActionError(`${error.message} Gave up after ${n} ${n === 1 ? 'attempt' : 'attempts'} (max_attempts).`)
+      }
+      const delayMs = Math.max(backoffDelayMs(n, clock.random), retryAfterMs ?? 0)
+      options.onRetry({ attempt: n, maxAttempts, reason: error.options.reason, delayMs })
+      await clock.sleep(delayMs)
+    }
+  }
+}

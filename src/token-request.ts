@@ -1,0 +1,196 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { HttpClient } from '@actions/http-client'
+import { checkRedirect, describeEndpoint } from './endpoint.js'
+import { AttemptError } from './errors.js'
+import type { Settings } from './inputs.js'
+import { isRetryableStatus } from './retry.js'
+import { USER_AGENT } from './version.js'
+
+/** A token request ready to send; `derivedSecrets` must be masked before it is. */
+export interface TokenRequest {
+  url: URL
+  headers: Record<string, string>
+  body: string
+  /** Values computed from the client secret (its form encoding, the Basic credentials). */
+  derivedSecrets: string[]
+}
+
+/** What the endpoint answered, with the body read in full (and bounded). */
+export interface TokenHttpResponse {
+  url: URL
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** Token responses are a few hundred bytes; anything past this is not one and is not read further. */
+export const MAX_RESPONSE_BYTES = 64 * 1024
+/** Redirect hops followed within one attempt. */
+export const MAX_REDIRECTS = 3
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+/** A value encoded as `application/x-www-form-urlencoded`, exactly as URLSearchParams writes it. */
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1)
+}
+
+/**
+ * Builds the client-credentials request (RFC 6749 §4.4.2). With `client_secret_basic` the id and
+ * secret are form-encoded before they are joined and base64-encoded, as RFC 6749 §2.3.1 requires;
+ * servers that follow it (oidc-provider among them) reject unencoded reserved characters.
+ */
+export function buildTokenRequest(settings: Settings): TokenRequest {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' })
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json'
+  }
+  const encodedSecret = formEncode(settings.clientSecret)
+  const derivedSecrets = encodedSecret === settings.clientSecret ? [] : [encodedSecret]
+  if (settings.authMethod === 'client_secret_basic') {
+    const credentials = Buffer.from(`${formEncode(settings.clientId)}:${encodedSecret}`).toString('base64')
+    headers.Authorization = `Basic ${credentials}`
+    derivedSecrets.push(credentials)
+  } else {
+    form.set('client_id', settings.clientId)
+    form.set('client_secret', settings.clientSecret)
+  }
+  if (settings.scope) form.set('scope', settings.scope)
+  return { url: settings.tokenUrl, headers, body: form.toString(), derivedSecrets }
+}
+
+/**
+ * Sends one attempt: the POST, up to `MAX_REDIRECTS` safe redirects, and the body, all within
+ * `timeoutMs`. Failures become `AttemptError`s that say whether trying again could help.
+ */
+export async function sendTokenRequest(request: TokenRequest, timeoutMs: number): Promise<TokenHttpResponse> {
+  // http-client's own redirects and retries are off: both are decided here and in retry.ts.
+  const client = new HttpClient(USER_AGENT, [], {
+    allowRedirects: false,
+    allowRetries: false,
+    keepAlive: false,
+    socketTimeout: timeoutMs
+  })
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs)
+  })
+  const exchange = postFollowingRedirects(client, request)
+  exchange.catch(() => undefined) // its failure after the deadline is of no interest
+  try {
+    return await Promise.race([exchange, deadline])
+  } finally {
+    clearTimeout(timer)
+    // Destroys the sockets still open (a hung connection or a trickling body), so nothing of a
+    // timed-out attempt outlives it.
+    client.dispose()
+  }
+}
+
+async function postFollowingRedirects(client: HttpClient, request: TokenRequest): Promise<TokenHttpResponse> {
+  let url = request.url
+  for (let hop = 0; ; hop++) {
+    let message: IncomingMessage
+    try {
+      message = (await client.request('POST', url.href, request.body, request.headers)).message
+    } catch (error) {
+      throw networkError(url, error)
+    }
+    const status = message.statusCode ?? 0
+    if (!REDIRECT_STATUSES.has(status)) {
+      return { url, status, headers: message.headers, body: await readBody(url, status, message) }
+    }
+    message.destroy()
+    const decision = checkRedirect(url, status, message.headers.location)
+    if (!decision.follow) {
+      throw new AttemptError(
+        `The token endpoint ${describeEndpoint(request.url)} ${decision.reason}; the request was not sent there. ` +
+          "Set 'base_url' or 'token_url' to the endpoint's final address.",
+        { retryable: false, reason: `HTTP ${status}` }
+      )
+    }
+    if (hop >= MAX_REDIRECTS) {
+      throw new AttemptError(
+        `The token endpoint ${describeEndpoint(request.url)} redirected more than ${MAX_REDIRECTS} times. ` +
+          "Set 'base_url' or 'token_url' to the endpoint's final address.",
+        { retryable: false, reason: `HTTP ${status}` }
+      )
+    }
+    url = decision.url
+  }
+}
+
+/** Reads the body up to `MAX_RESPONSE_BYTES`; a longer one is cut off, not buffered. */
+function readBody(url: URL, status: number, message: IncomingMessage): Promise<string> {
+  const tooLarge = (): AttemptError =>
+    new AttemptError(
+      `The token endpoint ${describeEndpoint(url)} answered HTTP ${status} with a body larger than ` +
+        `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`,
+      { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` }
+    )
+  return new Promise((resolve, reject) => {
+    if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
+      message.destroy()
+      reject(tooLarge())
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_RESPONSE_BYTES) {
+        message.destroy()
+        reject(tooLarge())
+      } else {
+        chunks.push(chunk)
+      }
+    })
+    message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    message.on('error', error => reject(networkError(url, error)))
+    message.on('close', () => {
+      if (!message.complete) reject(networkError(url, Object.assign(new Error(), { code: 'ECONNRESET' })))
+    })
+  })
+}
+
+/** Certificate problems are configuration, not weather: retrying cannot fix them. */
+const CERTIFICATE_ERRORS = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+])
+
+function networkError(url: URL, error: unknown): AttemptError {
+  const code = errorCode(error)
+  const where = describeEndpoint(url)
+  if (CERTIFICATE_ERRORS.has(code)) {
+    return new AttemptError(
+      `The TLS certificate of ${url.host} was not accepted (${code}). If the server uses a private or ` +
+        'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).',
+      { retryable: false, reason: code }
+    )
+  }
+  return new AttemptError(`Could not reach the token endpoint ${where} (${code}).`, { retryable: true, reason: code })
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code
+  // http-client reports its socket timeout as a plain Error without a code.
+  if (error instanceof Error && error.message.startsWith('Request timeout')) return 'ETIMEDOUT'
+  return 'network error'
+}
+
+function timedOut(url: URL, timeoutMs: number): AttemptError {
+  return new AttemptError(
+    `The token endpoint ${describeEndpoint(url)} did not answer within ${timeoutMs / 1000} s (timeout_seconds).`,
+    { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` }
+  )
+}
