@@ -31870,12 +31870,14 @@ const STATUS_HINTS = {
 /**
  * Turns the endpoint's answer into a validated token, or an `AttemptError` that says what the server
  * answered and what to do. `sentAt` is when the request left, the moment `expires_in` counts from.
+ * `secrets` are scrubbed from any server text quoted in a message before it is shortened, so an
+ * echoed secret cannot survive even in part.
  */
-function parseTokenResponse(response, sentAt) {
+function parseTokenResponse(response, sentAt, secrets = []) {
     const where = describeEndpoint(response.url);
     const json = parseJson(response.body);
     if (response.status !== 200)
-        throw endpointError(response, where, json);
+        throw endpointError(response, where, json, secrets);
     const contentType = sanitize(String(response.headers['content-type'] ?? 'none'), 60);
     if (!isObject(json)) {
         throw invalid(`The token endpoint ${where} answered HTTP 200 with content type '${contentType}', but a JSON object was ` +
@@ -31913,10 +31915,11 @@ function parseExpiresIn(value, where) {
     }
     return seconds;
 }
-function endpointError(response, where, json) {
+function endpointError(response, where, json, secrets) {
     const { status } = response;
-    const oauthError = isObject(json) && typeof json.error === 'string' ? sanitize(json.error, 64) : '';
-    const description = isObject(json) && typeof json.error_description === 'string' ? sanitize(json.error_description, 200) : '';
+    const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? sanitize(scrub(json[key], secrets), maxLength) : '';
+    const oauthError = serverText('error', 64);
+    const description = serverText('error_description', 200);
     const finalOAuthError = oauthError in OAUTH_ERROR_HINTS;
     const retryable = isRetryableStatus(status) && !finalOAuthError;
     let message = `The token endpoint ${where} answered HTTP ${status}`;
@@ -31947,6 +31950,9 @@ function parseJson(body) {
 }
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function scrub(text, secrets) {
+    return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
 }
 /**
  * Server-supplied text that goes into a message: RFC 6749 §5.2 limits `error` and
@@ -31998,7 +32004,7 @@ async function requestToken(settings, runner, clock, mask, secrets) {
         const sentAt = new Date(clock.now());
         const response = await sendTokenRequest(request, settings.timeoutMs);
         runner.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`);
-        const token = parseTokenResponse(response, sentAt);
+        const token = parseTokenResponse(response, sentAt, secrets);
         mask(token.accessToken);
         return token;
     }, {

@@ -52,7 +52,7 @@ async function requestToken(
       const sentAt = new Date(clock.now())
       const response = await sendTokenRequest(request, settings.timeoutMs)
       runner.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`)
-      const token = parseTokenResponse(response, sentAt)
+      const token = parseTokenResponse(response, sentAt, secrets)
       mask(token.accessToken)
       return token
     },

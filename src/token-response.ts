@@ -42,11 +42,13 @@ const STATUS_HINTS: Record<number, string> = {
 /**
  * Turns the endpoint's answer into a validated token, or an `AttemptError` that says what the server
  * answered and what to do. `sentAt` is when the request left, the moment `expires_in` counts from.
+ * `secrets` are scrubbed from any server text quoted in a message before it is shortened, so an
+ * echoed secret cannot survive even in part.
  */
-export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date): Token {
+export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, secrets: string[] = []): Token {
   const where = describeEndpoint(response.url)
   const json = parseJson(response.body)
-  if (response.status !== 200) throw endpointError(response, where, json)
+  if (response.status !== 200) throw endpointError(response, where, json, secrets)
 
   const contentType = sanitize(String(response.headers['content-type'] ?? 'none'), 60)
   if (!isObject(json)) {
@@ -90,11 +92,12 @@ function parseExpiresIn(value: unknown, where: string): number | undefined {
   return seconds
 }
 
-function endpointError(response: TokenHttpResponse, where: string, json: unknown): AttemptError {
+function endpointError(response: TokenHttpResponse, where: string, json: unknown, secrets: string[]): AttemptError {
   const { status } = response
-  const oauthError = isObject(json) && typeof json.error === 'string' ? sanitize(json.error, 64) : ''
-  const description =
-    isObject(json) && typeof json.error_description === 'string' ? sanitize(json.error_description, 200) : ''
+  const serverText = (key: string, maxLength: number): string =>
+    isObject(json) && typeof json[key] === 'string' ? sanitize(scrub(json[key], secrets), maxLength) : ''
+  const oauthError = serverText('error', 64)
+  const description = serverText('error_description', 200)
   const finalOAuthError = oauthError in OAUTH_ERROR_HINTS
   const retryable = isRetryableStatus(status) && !finalOAuthError
 
@@ -127,6 +130,10 @@ function parseJson(body: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function scrub(text: string, secrets: string[]): string {
+  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text)
 }
 
 /**

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { INPUT_DEFAULTS } from '../src/inputs.js'
+import { OUTPUT_NAMES } from '../src/main.js'
+import { VERSION } from '../src/version.js'
+import { readActionYaml, ROOT } from './support/run-action.js'
+
+const action = readActionYaml()
+
+describe('action.yml', () => {
+  it('declares exactly the inputs of src/inputs.ts, with the same defaults and required flags', () => {
+    const declared = Object.fromEntries(
+      Object.entries(action.inputs as Record<string, { default?: string; required?: boolean }>).map(([name, spec]) => [
+        name,
+        spec.required ? undefined : spec.default
+      ])
+    )
+    expect(declared).toEqual(INPUT_DEFAULTS)
+    for (const [name, spec] of Object.entries(action.inputs as Record<string, { required?: boolean }>)) {
+      expect([name, spec.required === true]).toEqual([
+        name,
+        INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS] === undefined
+      ])
+    }
+  })
+
+  it('declares exactly the outputs the action sets', () => {
+    expect(Object.keys(action.outputs)).toEqual([...OUTPUT_NAMES])
+  })
+
+  it('runs the committed bundle on node24', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.branding).toEqual({ icon: expect.any(String), color: expect.any(String) })
+  })
+
+  it('describes every input and output', () => {
+    for (const spec of [...Object.values(action.inputs), ...Object.values(action.outputs)] as {
+      description: string
+    }[]) {
+      expect(spec.description.length).toBeGreaterThan(10)
+    }
+  })
+})
+
+describe('package.json', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  it('has the version the User-Agent sends', () => expect(pkg.version).toBe(VERSION))
+  it('requires the Node version action.yml runs on', () => expect(pkg.engines.node).toBe('>=24'))
+})

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals'
+import { checkRedirect, describeEndpoint, isLoopbackHost } from '../src/endpoint.js'
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.1.2.3', '[::1]'])('accepts %s', host =>
+    expect(isLoopbackHost(host)).toBe(true)
+  )
+  it.each(['datasaur.ai', '127.0.0.1.nip.io', 'localhost.example.com', '10.0.0.1', '[::2]', '128.0.0.1'])(
+    'rejects %s',
+    host => expect(isLoopbackHost(host)).toBe(false)
+  )
+})
+
+describe('describeEndpoint', () => {
+  it('drops the query and fragment', () =>
+    expect(describeEndpoint(new URL('https://h.example/p/token?key=v#f'))).toBe('https://h.example/p/token'))
+})
+
+describe('checkRedirect', () => {
+  const from = new URL('https://datasaur.example/api/oauth/token')
+
+  it.each([
+    [307, '/v2/token', 'https://datasaur.example/v2/token'],
+    [308, 'https://auth.datasaur.example/token', 'https://auth.datasaur.example/token']
+  ])('follows %i to %s', (status, location, expected) => {
+    const decision = checkRedirect(from, status, location)
+    expect(decision).toEqual({ follow: true, url: new URL(expected) })
+  })
+
+  it('follows loopback http to loopback http', () => {
+    const local = new URL('http://127.0.0.1:8080/token')
+    expect(checkRedirect(local, 307, '/other').follow).toBe(true)
+  })
+
+  it.each([
+    [302, '/v2/token', /redirected \(302\) to https:\/\/datasaur\.example\/v2\/token, which would drop the POST body/],
+    [301, '/v2/token', /\(301\)/],
+    [303, '/v2/token', /\(303\)/],
+    [307, 'https://evil.example/token', /to another host, https:\/\/evil\.example\/token/],
+    [307, 'https://notdatasaur.example/token', /another host/],
+    [307, 'https://example/token', /another host/],
+    [307, 'http://datasaur.example/token', /which is not https/],
+    [307, 'https://u:p@datasaur.example/token', /embedded credentials/],
+    [307, undefined, /without a Location header/],
+    [307, 'http://[invalid', /invalid Location header/]
+  ])('does not follow %i to %s', (status, location, reason) => {
+    const decision = checkRedirect(from, status, location)
+    expect(decision.follow).toBe(false)
+    if (!decision.follow) expect(decision.reason).toMatch(reason)
+  })
+})

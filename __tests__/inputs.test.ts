@@ -1,0 +1,143 @@
+import { describe, expect, it } from '@jest/globals'
+import { InputError } from '../src/errors.js'
+import { getSettings, INPUT_DEFAULTS, type InputName } from '../src/inputs.js'
+
+/** An input source like the runner's: given values, action.yml defaults for the rest. */
+function source(values: Partial<Record<InputName, string>>) {
+  const masked: string[] = []
+  const calls: string[] = []
+  return {
+    masked,
+    calls,
+    getInput(name: InputName) {
+      calls.push(`get:${name}`)
+      return (values[name] ?? INPUT_DEFAULTS[name] ?? '').trim()
+    },
+    setSecret(value: string) {
+      calls.push(`mask:${value}`)
+      masked.push(value)
+    }
+  }
+}
+
+const valid = { client_id: 'id', client_secret: 's3cret' }
+
+function inputError(values: Partial<Record<InputName, string>>): InputError {
+  try {
+    getSettings(source(values))
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('getSettings', () => {
+  it('applies the defaults', () => {
+    const settings = getSettings(source(valid))
+    expect(settings).toEqual({
+      clientId: 'id',
+      clientSecret: 's3cret',
+      tokenUrl: new URL('https://datasaur.ai/api/oauth/token'),
+      authMethod: 'client_secret_post',
+      scope: '',
+      exportEnv: true,
+      envName: 'DATASAUR_ACCESS_TOKEN',
+      maxAttempts: 5,
+      timeoutMs: 30_000
+    })
+  })
+
+  it('masks the secret before reading anything else', () => {
+    const src = source(valid)
+    getSettings(src)
+    expect(src.calls.slice(0, 2)).toEqual(['get:client_secret', 'mask:s3cret'])
+  })
+
+  it('masks the secret even when a later input is invalid', () => {
+    const src = source({ ...valid, auth_method: 'nope' })
+    expect(() => getSettings(src)).toThrow(InputError)
+    expect(src.masked).toEqual(['s3cret'])
+  })
+
+  it.each([
+    ['https://datasaur.ai', 'https://datasaur.ai/api/oauth/token'],
+    ['https://datasaur.ai/', 'https://datasaur.ai/api/oauth/token'],
+    ['https://host.example/datasaur', 'https://host.example/datasaur/api/oauth/token'],
+    ['https://host.example/datasaur//', 'https://host.example/datasaur/api/oauth/token'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/api/oauth/token'],
+    ['http://localhost:8080/x/', 'http://localhost:8080/x/api/oauth/token'],
+    ['http://[::1]:8080', 'http://[::1]:8080/api/oauth/token']
+  ])('derives the token endpoint from base_url %s', (baseUrl, expected) => {
+    expect(getSettings(source({ ...valid, base_url: baseUrl })).tokenUrl.href).toBe(expected)
+  })
+
+  it('lets token_url override base_url and keeps its query', () => {
+    const settings = getSettings(
+      source({ ...valid, base_url: 'https://ignored.example', token_url: 'https://auth.example/t?tenant=a' })
+    )
+    expect(settings.tokenUrl.href).toBe('https://auth.example/t?tenant=a')
+  })
+
+  it('reads every other input', () => {
+    const settings = getSettings(
+      source({
+        ...valid,
+        auth_method: 'client_secret_basic',
+        scope: '  read   write ',
+        export_env: 'False',
+        env_name: 'MY_TOKEN',
+        max_attempts: '10',
+        timeout_seconds: '0.5'
+      })
+    )
+    expect(settings).toMatchObject({
+      authMethod: 'client_secret_basic',
+      scope: 'read write',
+      exportEnv: false,
+      envName: 'MY_TOKEN',
+      maxAttempts: 10,
+      timeoutMs: 500
+    })
+  })
+
+  it.each(['true', 'True', 'TRUE'])('accepts the YAML boolean %s', value => {
+    expect(getSettings(source({ ...valid, export_env: value })).exportEnv).toBe(true)
+  })
+
+  it.each([
+    ['client_id', { client_id: '' }, /Input 'client_id' is required.*forks/],
+    ['client_secret', { client_secret: '' }, /Input 'client_secret' is required.*forks/],
+    ['base_url', { base_url: 'not a url' }, /Input 'base_url' is not a valid URL/],
+    ['base_url', { base_url: 'ftp://datasaur.ai' }, /Input 'base_url' must be an https URL/],
+    ['base_url', { base_url: 'http://datasaur.ai' }, /Input 'base_url' uses plain http.*use https/],
+    ['base_url', { base_url: 'http://127.0.0.1.example.com' }, /plain http/],
+    ['base_url', { base_url: 'https://datasaur.ai/?x=1' }, /Input 'base_url' must not contain a query/],
+    ['base_url', { base_url: 'https://user:pass@datasaur.ai' }, /Input 'base_url' must not contain credentials/],
+    ['token_url', { token_url: 'https://datasaur.ai/token#frag' }, /Input 'token_url' must not contain a fragment/],
+    ['token_url', { token_url: 'https://u:p@datasaur.ai/token' }, /Input 'token_url' must not contain credentials/],
+    [
+      'auth_method',
+      { auth_method: 'basic' },
+      /Input 'auth_method' must be one of client_secret_post, client_secret_basic/
+    ],
+    ['scope', { scope: 'read "write"' }, /Input 'scope' must be space-separated/],
+    ['export_env', { export_env: 'yes' }, /Input 'export_env' must be a boolean/],
+    ['env_name', { env_name: '1TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
+    ['env_name', { env_name: 'MY-TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
+    ['env_name', { env_name: 'GITHUB_TOKEN' }, /Input 'env_name' must not start with GITHUB_ or RUNNER_/],
+    ['env_name', { env_name: 'runner_temp' }, /must not start with GITHUB_ or RUNNER_/],
+    ['max_attempts', { max_attempts: '0' }, /Input 'max_attempts' must be a whole number from 1 to 10/],
+    ['max_attempts', { max_attempts: '11' }, /Input 'max_attempts'/],
+    ['max_attempts', { max_attempts: '2.5' }, /Input 'max_attempts'/],
+    ['timeout_seconds', { timeout_seconds: '0' }, /Input 'timeout_seconds' must be a number of seconds above 0/],
+    ['timeout_seconds', { timeout_seconds: '301' }, /Input 'timeout_seconds'/],
+    ['timeout_seconds', { timeout_seconds: '-1' }, /Input 'timeout_seconds'/],
+    ['timeout_seconds', { timeout_seconds: '1e3' }, /Input 'timeout_seconds'/]
+  ])('rejects a bad %s: %j', (name, values, message) => {
+    const error = inputError({ ...valid, ...values })
+    expect(error.input).toBe(name)
+    expect(error.message).toMatch(message)
+    expect(error.message).not.toContain('s3cret')
+  })
+})

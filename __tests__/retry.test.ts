@@ -1,0 +1,140 @@
+import { describe, expect, it } from '@jest/globals'
+import { ActionError, AttemptError } from '../src/errors.js'
+import {
+  backoffDelayMs,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  withRetries,
+  type RetryClock,
+  type RetryNotice
+} from '../src/retry.js'
+
+/** A clock whose sleeps only advance time, and whose randomness is fixed. */
+function fakeClock(random = 1): RetryClock & { slept: number[] } {
+  let now = Date.parse('2026-01-01T00:00:00Z')
+  const slept: number[] = []
+  return {
+    slept,
+    now: () => now,
+    random: () => random,
+    sleep: async ms => {
+      slept.push(ms)
+      now += ms
+    }
+  }
+}
+
+const retryable = (reason = 'HTTP 503', retryAfter?: string) =>
+  new AttemptError(`failed: ${reason}.`, { retryable: true, reason, retryAfter })
+const final = () => new AttemptError('rejected.', { retryable: false, reason: 'HTTP 401' })
+
+/** Runs withRetries over a script of outcomes; returns what happened. */
+async function script(outcomes: (Error | string)[], maxAttempts: number, clock = fakeClock()) {
+  const notices: RetryNotice[] = []
+  let calls = 0
+  const result = await withRetries(
+    async () => {
+      const outcome = outcomes[calls++]
+      if (outcome instanceof Error) throw outcome
+      return outcome
+    },
+    { maxAttempts, clock, onRetry: n => notices.push(n) }
+  ).catch((error: Error) => error)
+  return { result, calls, notices, slept: clock.slept }
+}
+
+describe('isRetryableStatus', () => {
+  it('retries timeouts, too-early, rate limits and transient server errors only', () => {
+    const retried = Array.from({ length: 500 }, (_, i) => i + 100).filter(isRetryableStatus)
+    expect(retried).toEqual([408, 425, 429, 500, 502, 503, 504])
+  })
+})
+
+describe('backoffDelayMs', () => {
+  it('is full jitter over [0, min(20 s, 1 s x 2^k)]', () => {
+    expect([1, 2, 3, 4, 5, 6].map(k => backoffDelayMs(k, () => 0.999999))).toEqual([
+      1999, 3999, 7999, 15999, 19999, 19999
+    ])
+    expect(backoffDelayMs(3, () => 0)).toBe(0)
+    expect(backoffDelayMs(2, () => 0.5)).toBe(2000)
+  })
+})
+
+describe('parseRetryAfterMs', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  it('reads delay-seconds', () => expect(parseRetryAfterMs(' 12 ', now)).toBe(12_000))
+  it('reads an HTTP-date relative to now', () =>
+    expect(parseRetryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000))
+  it('treats a date in the past as no wait', () =>
+    expect(parseRetryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0))
+  it.each([undefined, '', 'soon', '-5', '1.5', 'Mon, 99 Foo 2026'])('ignores %j', value =>
+    expect(parseRetryAfterMs(value, now)).toBeUndefined()
+  )
+})
+
+describe('withRetries', () => {
+  it('returns the first success and sleeps the backoff between attempts', async () => {
+    const run = await script([retryable(), retryable('ECONNRESET'), 'token'], 5)
+    expect(run.result).toBe('token')
+    expect(run.calls).toBe(3)
+    expect(run.slept).toEqual([2000, 4000])
+    expect(run.notices).toEqual([
+      { attempt: 1, maxAttempts: 5, reason: 'HTTP 503', delayMs: 2000 },
+      { attempt: 2, maxAttempts: 5, reason: 'ECONNRESET', delayMs: 4000 }
+    ])
+  })
+
+  it('stops at once on a final error', async () => {
+    const run = await script([final(), 'token'], 5)
+    expect(run.calls).toBe(1)
+    expect(run.slept).toEqual([])
+    expect((run.result as Error).message).toBe('rejected.')
+  })
+
+  it('rethrows errors it does not understand', async () => {
+    const run = await script([new TypeError('bug'), 'token'], 5)
+    expect(run.calls).toBe(1)
+    expect(run.result).toBeInstanceOf(TypeError)
+  })
+
+  it('names the attempts and the last failure after the last attempt', async () => {
+    const run = await script([retryable(), retryable(), retryable('HTTP 504')], 3)
+    expect(run.calls).toBe(3)
+    expect(run.slept).toHaveLength(2)
+    expect(run.result).toBeInstanceOf(ActionError)
+    expect((run.result as Error).message).toBe('failed: HTTP 504. Gave up after 3 attempts (max_attempts).')
+  })
+
+  it('makes one attempt when max_attempts is 1', async () => {
+    const run = await script([retryable(), 'token'], 1)
+    expect(run.calls).toBe(1)
+    expect((run.result as Error).message).toMatch(/Gave up after 1 attempt \(max_attempts\)/)
+  })
+
+  it('never waits less than Retry-After, in seconds or as a date', async () => {
+    const clock = fakeClock(0)
+    const date = new Date(clock.now() + 9000).toUTCString()
+    const run = await script([retryable('HTTP 429', '5'), retryable('HTTP 503', date), 'token'], 5, clock)
+    expect(run.result).toBe('token')
+    expect(run.slept[0]).toBe(5000)
+    // The date is read when the answer arrives, 5 s after the clock started: 4 s remain.
+    expect(run.slept[1]).toBe(4000)
+  })
+
+  it('keeps the backoff when it is longer than Retry-After', async () => {
+    const run = await script([retryable('HTTP 429', '1'), 'token'], 5, fakeClock(0.9))
+    expect(run.slept).toEqual([1800])
+  })
+
+  it('gives up at once when Retry-After exceeds 60 s, saying how long the server asked for', async () => {
+    const run = await script([retryable('HTTP 429', '120'), 'token'], 5)
+    expect(run.calls).toBe(1)
+    expect(run.slept).toEqual([])
+    expect((run.result as Error).message).toMatch(/asked to wait 120 s before trying again \(Retry-After\)/)
+  })
+
+  it('waits a Retry-After of exactly 60 s', async () => {
+    const run = await script([retryable('HTTP 429', '60'), 'token'], 5, fakeClock(0))
+    expect(run.slept).toEqual([60_000])
+  })
+})

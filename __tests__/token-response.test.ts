@@ -1,0 +1,149 @@
+import { describe, expect, it } from '@jest/globals'
+import { AttemptError } from '../src/errors.js'
+import type { TokenHttpResponse } from '../src/token-request.js'
+import { parseTokenResponse } from '../src/token-response.js'
+
+const SENT_AT = new Date('2026-01-01T12:00:00.000Z')
+
+function response(status: number, body: unknown, headers: Record<string, string> = {}): TokenHttpResponse {
+  return {
+    url: new URL('https://datasaur.ai/api/oauth/token?tenant=x'),
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  }
+}
+
+function failure(res: TokenHttpResponse, secrets: string[] = []): AttemptError {
+  try {
+    parseTokenResponse(res, SENT_AT, secrets)
+  } catch (error) {
+    if (error instanceof AttemptError) return error
+    throw error
+  }
+  throw new Error('expected an AttemptError')
+}
+
+describe('parseTokenResponse: success', () => {
+  it('returns the token, keeping token_type as sent and counting expiry from the send time', () => {
+    const token = parseTokenResponse(
+      response(200, { access_token: '618f4778abc', token_type: 'Bearer', expires_in: 3600, extra: [1] }),
+      SENT_AT
+    )
+    expect(token).toEqual({
+      accessToken: '618f4778abc',
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+      expiresAt: new Date('2026-01-01T13:00:00.000Z')
+    })
+  })
+
+  it('leaves the expiry empty when the server gives none', () => {
+    const token = parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer' }), SENT_AT)
+    expect(token.expiresIn).toBeUndefined()
+    expect(token.expiresAt).toBeUndefined()
+  })
+
+  it('accepts expires_in 0 and as a digit string', () => {
+    expect(
+      parseTokenResponse(response(200, { access_token: 't', token_type: 'BEARER', expires_in: 0 }), SENT_AT).expiresAt
+    ).toEqual(SENT_AT)
+    expect(
+      parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer', expires_in: '60' }), SENT_AT)
+        .expiresIn
+    ).toBe(60)
+  })
+})
+
+describe('parseTokenResponse: invalid 200 answers are final', () => {
+  it.each([
+    [
+      'HTML',
+      '<html><body>Please sign in to Example SSO</body></html>',
+      /answered HTTP 200 with content type 'text\/html'.*JSON object was expected/
+    ],
+    ['a JSON array', '[1]', /JSON object was expected/],
+    ['no access_token', { token_type: 'bearer' }, /without an access_token/],
+    ['an empty access_token', { access_token: '', token_type: 'bearer' }, /without an access_token/],
+    ['a numeric access_token', { access_token: 42, token_type: 'bearer' }, /without an access_token/],
+    ['a token with a newline', { access_token: 'abc\nEVIL=1', token_type: 'bearer' }, /outside visible ASCII/],
+    ['a token with a space', { access_token: 'abc def', token_type: 'bearer' }, /outside visible ASCII/],
+    ['a token with non-ASCII', { access_token: 'abcé', token_type: 'bearer' }, /outside visible ASCII/],
+    ['token_type mac', { access_token: 't', token_type: 'mac' }, /token_type 'mac'; only bearer tokens are supported/],
+    ['no token_type', { access_token: 't' }, /token_type none/],
+    ['negative expires_in', { access_token: 't', token_type: 'bearer', expires_in: -1 }, /expires_in/],
+    ['fractional expires_in', { access_token: 't', token_type: 'bearer', expires_in: 1.5 }, /expires_in/],
+    ['text expires_in', { access_token: 't', token_type: 'bearer', expires_in: 'soon' }, /expires_in/]
+  ])('rejects %s', (_what, body, message) => {
+    const headers: Record<string, string> =
+      typeof body === 'string' && body.startsWith('<') ? { 'content-type': 'text/html' } : {}
+    const error = failure(response(200, body, headers))
+    expect(error.message).toMatch(message)
+    expect(error.message).toContain('https://datasaur.ai/api/oauth/token')
+    expect(error.message).not.toContain('tenant=x')
+    expect(error.message).not.toContain('Please sign in')
+    expect(error.message).not.toContain('abc')
+    expect(error.options.retryable).toBe(false)
+  })
+})
+
+describe('parseTokenResponse: error answers', () => {
+  it.each([400, 401])('makes invalid_client final with %i and says what to check', status => {
+    const error = failure(response(status, { error: 'invalid_client', error_description: 'bad client' }))
+    expect(error.message).toMatch(
+      new RegExp(
+        `answered HTTP ${status} with error 'invalid_client' \\(bad client\\)\\. The client ID or secret was rejected`
+      )
+    )
+    expect(error.message).toMatch(/client_secret.*Regenerating.*Growth or Enterprise/)
+    expect(error.options.retryable).toBe(false)
+  })
+
+  it.each([
+    ['unsupported_grant_type', /does not accept the client_credentials grant/],
+    ['invalid_scope', /rejected the requested scope/],
+    ['unauthorized_client', /not allowed to use the client_credentials grant/],
+    ['invalid_request', /found the request malformed/]
+  ])('gives %s a hint', (code, hint) => {
+    const error = failure(response(400, { error: code }))
+    expect(error.message).toMatch(hint)
+    expect(error.options).toMatchObject({ retryable: false, reason: `HTTP 400 ${code}` })
+  })
+
+  it.each([408, 425, 429, 500, 502, 503, 504])('marks HTTP %i retryable and keeps Retry-After', status => {
+    const error = failure(response(status, 'busy', { 'retry-after': '7', 'content-type': 'text/plain' }))
+    expect(error.options).toEqual({ retryable: true, reason: `HTTP ${status}`, retryAfter: '7' })
+    expect(error.message).toBe(`The token endpoint https://datasaur.ai/api/oauth/token answered HTTP ${status}.`)
+  })
+
+  it.each([403, 404, 405, 409, 418, 501])('makes HTTP %i final', status => {
+    expect(failure(response(status, '')).options.retryable).toBe(false)
+  })
+
+  it('keeps a 503 with a client error code final', () => {
+    expect(failure(response(503, { error: 'invalid_client' })).options.retryable).toBe(false)
+  })
+
+  it('points a 404 at base_url', () => {
+    expect(failure(response(404, '<html>nope</html>')).message).toMatch(/check 'base_url' or 'token_url'/)
+  })
+
+  it('strips control characters and quotes from server text and cuts it short', () => {
+    const error = failure(
+      response(400, { error: 'invalid_request\n::set-env', error_description: `"x"\r\n::add-mask::${'y'.repeat(500)}` })
+    )
+    expect(error.message).not.toMatch(/[\r\n"]/)
+    expect(error.message).toMatch(/error 'invalid_request::set-env' \(x::add-mask::y+…\)/)
+    expect(error.message.length).toBeLessThan(500)
+  })
+})
+
+describe('parseTokenResponse: echoed secrets', () => {
+  it('scrubs a secret from server text before shortening it, so no part of it survives', () => {
+    const secret = 'S3CRET-'.repeat(10)
+    const description = `${'x'.repeat(180)} ${secret}`
+    const error = failure(response(400, { error: 'invalid_request', error_description: description }), [secret])
+    expect(error.message).toContain('x ***')
+    expect(error.message).not.toContain('S3CRET')
+  })
+})
