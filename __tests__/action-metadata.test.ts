@@ -48,3 +48,30 @@ describe('package.json', () => {
   it('has the version the User-Agent sends', () => expect(pkg.version).toBe(VERSION))
   it('requires the Node version action.yml runs on', () => expect(pkg.engines.node).toBe('>=24'))
 })
+
+describe('README.md', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+
+  /** The first column of the table under a `## heading`. */
+  function tableNames(heading: string): string[] {
+    const section = readme.split(/^## /m).find(part => part.startsWith(`${heading}\n`)) ?? ''
+    return [...section.matchAll(/^\| `([a-z_]+)` +\|/gm)].map(match => match[1])
+  }
+
+  it('documents exactly the inputs of action.yml, with their defaults', () => {
+    expect(tableNames('Inputs')).toEqual(Object.keys(action.inputs))
+    for (const [name, spec] of Object.entries(action.inputs as Record<string, { default?: string }>)) {
+      const row = readme.split('\n').find(line => line.startsWith(`| \`${name}\``)) ?? ''
+      const expected = spec.default === undefined ? 'required' : `\`${spec.default === '' ? "''" : spec.default}\``
+      expect([name, row.split('|')[2].trim()]).toEqual([name, expected])
+    }
+  })
+
+  it('documents exactly the outputs of action.yml', () => {
+    expect(tableNames('Outputs')).toEqual(Object.keys(action.outputs))
+  })
+
+  it('gives the development commands a newcomer runs', () => {
+    expect(readme).toContain('```sh\nnpm ci\nnpm run demo\nnpm test\n```')
+  })
+})
