@@ -31740,24 +31740,28 @@ async function sendTokenRequest(request, timeoutMs) {
     const deadline = new Promise((_, reject) => {
         timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs);
     });
-    const exchange = postFollowingRedirects(client, request);
+    const inFlight = {};
+    const exchange = postFollowingRedirects(client, request, inFlight);
     exchange.catch(() => undefined); // its failure after the deadline is of no interest
     try {
         return await Promise.race([exchange, deadline]);
     }
     finally {
         clearTimeout(timer);
-        // Destroys the sockets still open (a hung connection or a trickling body), so nothing of a
-        // timed-out attempt outlives it.
+        // Nothing of a timed-out attempt may outlive it, or a trickling body would keep the step
+        // running. dispose() closes the client's direct sockets but not a proxy tunnel, so the
+        // response being read is destroyed as well, which closes whichever socket carries it.
+        inFlight.message?.destroy();
         client.dispose();
     }
 }
-async function postFollowingRedirects(client, request) {
+async function postFollowingRedirects(client, request, inFlight) {
     let url = request.url;
     for (let hop = 0;; hop++) {
         let message;
         try {
             message = (await client.request('POST', url.href, request.body, request.headers)).message;
+            inFlight.message = message;
         }
         catch (error) {
             throw networkError(url, error);

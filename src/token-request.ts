@@ -76,24 +76,37 @@ export async function sendTokenRequest(request: TokenRequest, timeoutMs: number)
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs)
   })
-  const exchange = postFollowingRedirects(client, request)
+  const inFlight: InFlight = {}
+  const exchange = postFollowingRedirects(client, request, inFlight)
   exchange.catch(() => undefined) // its failure after the deadline is of no interest
   try {
     return await Promise.race([exchange, deadline])
   } finally {
     clearTimeout(timer)
-    // Destroys the sockets still open (a hung connection or a trickling body), so nothing of a
-    // timed-out attempt outlives it.
+    // Nothing of a timed-out attempt may outlive it, or a trickling body would keep the step
+    // running. dispose() closes the client's direct sockets but not a proxy tunnel, so the
+    // response being read is destroyed as well, which closes whichever socket carries it.
+    inFlight.message?.destroy()
     client.dispose()
   }
 }
 
-async function postFollowingRedirects(client: HttpClient, request: TokenRequest): Promise<TokenHttpResponse> {
+/** The response currently being read, so the deadline can cut it off. */
+interface InFlight {
+  message?: IncomingMessage
+}
+
+async function postFollowingRedirects(
+  client: HttpClient,
+  request: TokenRequest,
+  inFlight: InFlight
+): Promise<TokenHttpResponse> {
   let url = request.url
   for (let hop = 0; ; hop++) {
     let message: IncomingMessage
     try {
       message = (await client.request('POST', url.href, request.body, request.headers)).message
+      inFlight.message = message
     } catch (error) {
       throw networkError(url, error)
     }

@@ -1,0 +1,241 @@
+// The self-hosted setup end to end: a Datasaur behind a private CA, reached through an HTTPS proxy.
+// A test CA and a certificate for datasaur.test are made with the openssl CLI; an HTTPS token
+// endpoint serves that certificate on loopback; a CONNECT proxy records each tunnel's target and
+// joins it to that endpoint, since datasaur.test does not resolve. The bundled action runs as the
+// runner runs it, with https_proxy, no_proxy and NODE_EXTRA_CA_CERTS in the step's env.
+
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
+import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { runAction, visibleLog } from './support/run-action.js'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, clientOf } from './support/token-server.js'
+
+const HOST = 'datasaur.test'
+const ACCESS_TOKEN = 'private-ca-token-0123456789abcdef'
+
+interface SeenTokenRequest {
+  host: string | undefined
+  path: string
+  accepted: boolean
+}
+
+let dir: string
+let caPath: string
+let tokenServer: HttpsServer
+let proxy: HttpServer
+let proxyPort: number
+const sockets = new Set<Socket>()
+/** `CONNECT <target>` for every tunnel asked of the proxy, and the method and URL of anything else. */
+const proxyLog: string[] = []
+/** Requests that reached the token endpoint through a completed TLS handshake. */
+const tokenRequests: SeenTokenRequest[] = []
+/** TLS handshakes the endpoint saw fail, e.g. because the client did not trust its certificate. */
+const tlsClientErrors: string[] = []
+
+function track(socket: Socket): void {
+  sockets.add(socket)
+  socket.on('close', () => sockets.delete(socket))
+}
+
+function listen(server: HttpServer | HttpsServer): Promise<number> {
+  return new Promise(resolve =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : 0)
+    })
+  )
+}
+
+/** A CA and a server certificate for datasaur.test signed by it, as PEM files in `dir`. */
+function makeCertificates(): { ca: string; key: string; cert: string } {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Datasaur Test CA')
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOST}`)
+  writeFileSync(
+    join(dir, 'server.ext'),
+    [
+      `subjectAltName=DNS:${HOST}`,
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth'
+    ].join('\n')
+  )
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    '1',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.pem'
+  )
+  return { ca: join(dir, 'ca.pem'), key: join(dir, 'server.key'), cert: join(dir, 'server.pem') }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'datasaur-private-ca-'))
+  const files = makeCertificates()
+  caPath = files.ca
+
+  tokenServer = createHttpsServer({ key: readFileSync(files.key), cert: readFileSync(files.cert) }, (req, res) => {
+    if (req.url?.startsWith('/slow/')) {
+      // A body that trickles in and never ends, for the timeout through the tunnel.
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.write('{')
+      const timer = setInterval(() => res.write(' '), 100)
+      res.on('close', () => clearInterval(timer))
+      return
+    }
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')))
+      const client = clientOf({ headers: req.headers, form })
+      const accepted =
+        req.method === 'POST' &&
+        req.url === '/api/oauth/token' &&
+        form.grant_type === 'client_credentials' &&
+        client?.id === DEMO_CLIENT_ID &&
+        client?.secret === DEMO_CLIENT_SECRET
+      tokenRequests.push({ host: req.headers.host, path: req.url ?? '', accepted })
+      res.writeHead(accepted ? 200 : 401, { 'Content-Type': 'application/json' })
+      res.end(
+        JSON.stringify(
+          accepted
+            ? { access_token: ACCESS_TOKEN, token_type: 'bearer', expires_in: 3600 }
+            : { error: 'invalid_client' }
+        )
+      )
+    })
+  })
+  tokenServer.on('connection', track)
+  tokenServer.on('tlsClientError', (error: NodeJS.ErrnoException) => tlsClientErrors.push(error.code ?? error.message))
+  const tokenPort = await listen(tokenServer)
+
+  proxy = createHttpServer((req, res) => {
+    proxyLog.push(`${req.method} ${req.url}`)
+    res.writeHead(405).end()
+  })
+  proxy.on('connection', track)
+  proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
+    proxyLog.push(`CONNECT ${req.url}`)
+    const upstream = connect(tokenPort, '127.0.0.1', () => {
+      clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      upstream.write(head)
+      upstream.pipe(clientSocket)
+      clientSocket.pipe(upstream)
+    })
+    track(upstream)
+    upstream.on('error', () => clientSocket.destroy())
+    clientSocket.on('error', () => upstream.destroy())
+  })
+  proxyPort = await listen(proxy)
+})
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy()
+  const close = (server: HttpServer | HttpsServer | undefined) =>
+    new Promise<void>(resolve => (server ? server.close(() => resolve()) : resolve()))
+  await Promise.all([close(tokenServer), close(proxy)])
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Runs the action against https://datasaur.test with the given step env; returns what each server saw. */
+async function exchange(env: Record<string, string>, inputs: Record<string, string> = {}) {
+  const proxyBefore = proxyLog.length
+  const tokenBefore = tokenRequests.length
+  const tlsBefore = tlsClientErrors.length
+  const result = await runAction(
+    { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, base_url: `https://${HOST}`, ...inputs },
+    { env }
+  )
+  return {
+    result,
+    proxied: proxyLog.slice(proxyBefore),
+    tokenRequests: tokenRequests.slice(tokenBefore),
+    tlsErrors: tlsClientErrors.slice(tlsBefore)
+  }
+}
+
+describe('a self-hosted Datasaur behind a proxy and a private CA', () => {
+  it('tunnels through https_proxy and trusts the CA given in NODE_EXTRA_CA_CERTS', async () => {
+    const { result, proxied, tokenRequests } = await exchange({
+      https_proxy: `http://127.0.0.1:${proxyPort}`,
+      NODE_EXTRA_CA_CERTS: caPath
+    })
+
+    expect(result.code).toBe(0)
+    expect(proxied).toEqual([`CONNECT ${HOST}:443`])
+    expect(tokenRequests).toEqual([{ host: HOST, path: '/api/oauth/token', accepted: true }])
+    expect(result.outputs.access_token).toBe(ACCESS_TOKEN)
+    expect(result.env.DATASAUR_ACCESS_TOKEN).toBe(ACCESS_TOKEN)
+    expect(visibleLog(result)).toContain(`Obtained a bearer token from https://${HOST}/api/oauth/token`)
+  })
+
+  it('cuts off a trickling body at timeout_seconds through the tunnel, and the step ends', async () => {
+    const { result, proxied } = await exchange(
+      { https_proxy: `http://127.0.0.1:${proxyPort}`, NODE_EXTRA_CA_CERTS: caPath },
+      { base_url: `https://${HOST}/slow`, timeout_seconds: '1', max_attempts: '1' }
+    )
+
+    expect(result.code).toBe(1)
+    expect(proxied).toEqual([`CONNECT ${HOST}:443`])
+    expect(result.stdout).toMatch(/^::error::The token endpoint .* did not answer within 1 s \(timeout_seconds\)/m)
+    expect(result.durationMs).toBeLessThan(5000)
+    expect(result.outputs).toEqual({})
+  })
+
+  it('goes direct, not through the proxy, for a host listed in no_proxy', async () => {
+    // Direct, datasaur.test does not resolve: the failure proves the proxy was bypassed.
+    const { result, proxied, tokenRequests } = await exchange(
+      { https_proxy: `http://127.0.0.1:${proxyPort}`, no_proxy: HOST, NODE_EXTRA_CA_CERTS: caPath },
+      { max_attempts: '1' }
+    )
+
+    expect(result.code).toBe(1)
+    expect(proxied).toEqual([])
+    expect(tokenRequests).toEqual([])
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^::error::Could not reach the token endpoint https://${HOST.replace('.', '\\.')}/api/oauth/token `,
+        'm'
+      )
+    )
+    expect(result.outputs).toEqual({})
+  })
+
+  it('fails once, without retrying, and points to NODE_EXTRA_CA_CERTS when the CA is not trusted', async () => {
+    const { result, proxied, tokenRequests, tlsErrors } = await exchange({
+      https_proxy: `http://127.0.0.1:${proxyPort}`
+    })
+
+    expect(result.code).toBe(1)
+    // max_attempts is left at its default of 5: a certificate error is final.
+    expect(proxied).toEqual([`CONNECT ${HOST}:443`])
+    expect(tlsErrors).toHaveLength(1)
+    expect(tokenRequests).toEqual([])
+    const log = visibleLog(result)
+    expect(log).toMatch(/^::error::The TLS certificate of datasaur\.test was not accepted \([A-Z_]+\)/m)
+    expect(log).toContain('set NODE_EXTRA_CA_CERTS')
+    expect(log.match(/Attempt \d+: POST/g)).toHaveLength(1)
+    expect(log).not.toContain('retrying')
+    expect(log).not.toContain('NODE_TLS_REJECT_UNAUTHORIZED')
+    expect(log).not.toContain('rejectUnauthorized')
+    expect(result.outputs).toEqual({})
+  })
+})
