@@ -27,9 +27,10 @@ describe('checkRedirect', () => {
     expect(decision).toEqual({ follow: true, url: new URL(expected) })
   })
 
-  it('follows loopback http to loopback http', () => {
+  it('follows loopback http to loopback http on the same port only', () => {
     const local = new URL('http://127.0.0.1:8080/token')
     expect(checkRedirect(local, 307, '/other').follow).toBe(true)
+    expect(checkRedirect(local, 307, 'http://127.0.0.1:8081/token').follow).toBe(false)
   })
 
   it.each([
@@ -39,6 +40,7 @@ describe('checkRedirect', () => {
     [307, 'https://evil.example/token', /to another host, https:\/\/evil\.example\/token/],
     [307, 'https://notdatasaur.example/token', /another host/],
     [307, 'https://example/token', /another host/],
+    [307, 'https://datasaur.example:8443/token', /another host/],
     [307, 'http://datasaur.example/token', /which is not https/],
     [307, 'https://u:p@datasaur.example/token', /embedded credentials/],
     [307, undefined, /without a Location header/],

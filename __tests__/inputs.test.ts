@@ -115,6 +115,8 @@ describe('getSettings', () => {
     ['base_url', { base_url: 'https://datasaur.ai/?x=1' }, /Input 'base_url' must not contain a query/],
     ['base_url', { base_url: 'https://user:pass@datasaur.ai' }, /Input 'base_url' must not contain credentials/],
     ['token_url', { token_url: 'https://datasaur.ai/token#frag' }, /Input 'token_url' must not contain a fragment/],
+    ['token_url', { token_url: 'https://datasaur.ai/token#' }, /Input 'token_url' must not contain a fragment/],
+    ['base_url', { base_url: 'https://datasaur.ai/?' }, /Input 'base_url' must not contain a query/],
     ['token_url', { token_url: 'https://u:p@datasaur.ai/token' }, /Input 'token_url' must not contain credentials/],
     [
       'auth_method',

@@ -31407,7 +31407,8 @@ function describeEndpoint(url) {
 }
 /**
  * A redirect is followed only when it keeps method and body (307/308, RFC 9110 §15.4.8-9), stays on
- * the same host or a subdomain of it, and does not downgrade to plain http (except on loopback).
+ * the same host or a subdomain of it and on the same port (another port is another service), and
+ * does not downgrade to plain http (except on loopback).
  * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
  */
 function checkRedirect(from, status, location) {
@@ -31434,10 +31435,13 @@ function checkRedirect(from, status, location) {
     }
     const fromHost = from.hostname.toLowerCase();
     const toHost = target.hostname.toLowerCase();
-    if (toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) {
+    if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
         return { follow: false, reason: `redirected (${status}) to another host, ${where}` };
     }
     return { follow: true, url: target };
+}
+function effectivePort(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
 
 ;// CONCATENATED MODULE: ./src/errors.ts
@@ -31551,7 +31555,7 @@ function parseEndpoint(name, value) {
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
         throw new InputError(name, `Input '${name}' uses plain http to '${url.hostname}'; use https so the credentials are encrypted in transit.`);
     }
-    if (url.hash || (name === 'base_url' && url.search)) {
+    if (value.includes('#') || (name === 'base_url' && (url.search || value.includes('?')))) {
         const what = name === 'base_url' ? 'a query or fragment' : 'a fragment';
         throw new InputError(name, `Input '${name}' must not contain ${what}.`);
     }

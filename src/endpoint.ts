@@ -25,7 +25,8 @@ export type RedirectDecision = { follow: true; url: URL } | { follow: false; rea
 
 /**
  * A redirect is followed only when it keeps method and body (307/308, RFC 9110 §15.4.8-9), stays on
- * the same host or a subdomain of it, and does not downgrade to plain http (except on loopback).
+ * the same host or a subdomain of it and on the same port (another port is another service), and
+ * does not downgrade to plain http (except on loopback).
  * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
  */
 export function checkRedirect(from: URL, status: number, location: string | undefined): RedirectDecision {
@@ -50,8 +51,12 @@ export function checkRedirect(from: URL, status: number, location: string | unde
   }
   const fromHost = from.hostname.toLowerCase()
   const toHost = target.hostname.toLowerCase()
-  if (toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) {
+  if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
     return { follow: false, reason: `redirected (${status}) to another host, ${where}` }
   }
   return { follow: true, url: target }
+}
+
+function effectivePort(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80')
 }

@@ -116,7 +116,7 @@ function parseEndpoint(name: 'base_url' | 'token_url', value: string): URL {
       `Input '${name}' uses plain http to '${url.hostname}'; use https so the credentials are encrypted in transit.`
     )
   }
-  if (url.hash || (name === 'base_url' && url.search)) {
+  if (value.includes('#') || (name === 'base_url' && (url.search || value.includes('?')))) {
     const what = name === 'base_url' ? 'a query or fragment' : 'a fragment'
     throw new InputError(name, `Input '${name}' must not contain ${what}.`)
   }
