@@ -4,6 +4,7 @@ import {
   backoffDelayMs,
   isRetryableStatus,
   parseRetryAfterMs,
+  retryDelayMs,
   withRetries,
   type RetryClock,
   type RetryNotice
@@ -57,6 +58,28 @@ describe('backoffDelayMs', () => {
     ])
     expect(backoffDelayMs(3, () => 0)).toBe(0)
     expect(backoffDelayMs(2, () => 0.5)).toBe(2000)
+  })
+})
+
+describe('retryDelayMs', () => {
+  it('is the plain backoff without Retry-After', () => {
+    expect(retryDelayMs(2, undefined, () => 0.5)).toBe(2000)
+  })
+
+  it('spreads the delay over [Retry-After, ceiling] instead of piling it on Retry-After', () => {
+    expect(retryDelayMs(1, 1000, () => 0)).toBe(1000)
+    expect(retryDelayMs(1, 1000, () => 0.5)).toBe(1500)
+    expect(retryDelayMs(1, 1000, () => 0.999999)).toBe(1999)
+    expect(retryDelayMs(3, 1000, () => 0.5)).toBe(4500)
+    // With the old clamp (max(jitter, Retry-After)) half of all draws would land on exactly 1000.
+    const draws = Array.from({ length: 100 }, (_, i) => retryDelayMs(1, 1000, () => i / 100))
+    expect(draws.filter(ms => ms === 1000)).toHaveLength(1)
+    expect(Math.min(...draws)).toBe(1000)
+    expect(Math.max(...draws)).toBeLessThan(2000)
+  })
+
+  it('waits exactly Retry-After when it is beyond the ceiling', () => {
+    expect(retryDelayMs(1, 45_000, () => 0.7)).toBe(45_000)
   })
 })
 
@@ -121,9 +144,9 @@ describe('withRetries', () => {
     expect(run.slept[1]).toBe(4000)
   })
 
-  it('keeps the backoff when it is longer than Retry-After', async () => {
+  it('draws the wait between Retry-After and the backoff ceiling', async () => {
     const run = await script([retryable('HTTP 429', '1'), 'token'], 5, fakeClock(0.9))
-    expect(run.slept).toEqual([1800])
+    expect(run.slept).toEqual([1900])
   })
 
   it('gives up at once when Retry-After exceeds 60 s, saying how long the server asked for', async () => {

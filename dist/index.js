@@ -31634,8 +31634,25 @@ const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 20_000;
 /** A server asking for a longer pause than this is not waited for: the step fails and says so. */
 const MAX_RETRY_AFTER_MS = 60_000;
+function backoffCeilingMs(failedAttempts) {
+    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failedAttempts);
+}
 function backoffDelayMs(failedAttempts, random) {
-    return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failedAttempts));
+    return Math.floor(random() * backoffCeilingMs(failedAttempts));
+}
+/**
+ * The wait before the next attempt: the full-jitter backoff, but never less than the server's
+ * Retry-After. The jitter is drawn over the part of the range the server allows, [Retry-After,
+ * ceiling], rather than clamped up to Retry-After: clamping would send half of the jobs of a
+ * rate-limited matrix back at the same instant, only to be refused together again.
+ */
+function retryDelayMs(failedAttempts, retryAfterMs, random) {
+    if (retryAfterMs === undefined)
+        return backoffDelayMs(failedAttempts, random);
+    const ceiling = backoffCeilingMs(failedAttempts);
+    if (retryAfterMs >= ceiling)
+        return retryAfterMs;
+    return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs));
 }
 /** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Unparseable values are ignored. */
 function parseRetryAfterMs(value, nowMs) {
@@ -31675,7 +31692,7 @@ async function withRetries(attempt, options) {
             if (n >= maxAttempts) {
                 throw new ActionError(`${error.message} Gave up after ${n} ${n === 1 ? 'attempt' : 'attempts'} (max_attempts).`);
             }
-            const delayMs = Math.max(backoffDelayMs(n, clock.random), retryAfterMs ?? 0);
+            const delayMs = retryDelayMs(n, retryAfterMs, clock.random);
             options.onRetry({ attempt: n, maxAttempts, reason: error.options.reason, delayMs });
             await clock.sleep(delayMs);
         }
