@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { maskedValues, runAction, visibleLog } from './support/run-action.js'
-import { json, startTokenServer, token } from './support/token-server.js'
+import { json, raw, startTokenServer, token } from './support/token-server.js'
 
 // The bundled action, run as the runner runs it, against the loopback Datasaur-compatible endpoint.
 
@@ -64,6 +64,14 @@ describe.each([
     const masks = maskedValues(result)
     expect(masks[0]).toBe(SECRET)
     expect(masks).toContain(new URLSearchParams({ s: SECRET }).toString().slice(2))
+    expect(masks).toContain(encodeURIComponent(SECRET))
+    const basic = Buffer.from(`ci-client:${new URLSearchParams({ s: SECRET }).toString().slice(2)}`).toString('base64')
+    // The Basic credentials are masked exactly when they are sent.
+    expect(masks.includes(basic)).toBe(authMethod === 'client_secret_basic')
+    if (authMethod === 'client_secret_basic') {
+      const header = server.requests[requestsBefore].headers.authorization
+      expect(header).toBe(`Basic ${basic}`)
+    }
     expect(masks.at(-1)).toBe(issued)
     const lines = result.stdout.split('\n')
     const tokenMask = lines.indexOf(`::add-mask::${issued}`)
@@ -158,6 +166,20 @@ describe('failures', () => {
     expect(result.code).toBe(1)
     expect(server.requests.length).toBe(before)
     expect(result.stdout).toMatch(/^::error::Input 'client_secret' is required but was empty\..*forks/m)
+  })
+
+  it('never prints a secret echoed back in a redirect Location', async () => {
+    const location = `https://elsewhere.example/${encodeURIComponent(SECRET)}/token`
+    const echo = await startTokenServer({ replies: [raw(307, '', { Location: location })] })
+    try {
+      const result = await runAction({ client_id: 'a', client_secret: SECRET, base_url: echo.baseUrl })
+      expect(result.code).toBe(1)
+      expect(result.stdout).toContain('::error::The token endpoint')
+      expect(result.stdout).toContain('redirected (307) to another host or port, https://elsewhere.example/***/token')
+      expectNoLeak(result)
+    } finally {
+      await echo.close()
+    }
   })
 
   it('never prints a secret that the server echoes back', async () => {

@@ -2,13 +2,18 @@ import { describe, expect, it } from '@jest/globals'
 import { checkRedirect, describeEndpoint, isLoopbackHost } from '../src/endpoint.js'
 
 describe('isLoopbackHost', () => {
-  it.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.1.2.3', '[::1]'])('accepts %s', host =>
+  it.each(['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '[::1]'])('accepts %s', host =>
     expect(isLoopbackHost(host)).toBe(true)
   )
-  it.each(['datasaur.ai', '127.0.0.1.nip.io', 'localhost.example.com', '10.0.0.1', '[::2]', '128.0.0.1'])(
-    'rejects %s',
-    host => expect(isLoopbackHost(host)).toBe(false)
-  )
+  it.each([
+    'datasaur.ai',
+    'api.localhost',
+    '127.0.0.1.nip.io',
+    'localhost.example.com',
+    '10.0.0.1',
+    '[::2]',
+    '128.0.0.1'
+  ])('rejects %s', host => expect(isLoopbackHost(host)).toBe(false))
 })
 
 describe('describeEndpoint', () => {
@@ -27,6 +32,14 @@ describe('checkRedirect', () => {
     expect(decision).toEqual({ follow: true, url: new URL(expected) })
   })
 
+  it('refuses a downgrade from https even to loopback http', () => {
+    const secure = new URL('https://localhost/token')
+    expect(checkRedirect(secure, 307, 'http://localhost:443/token')).toEqual({
+      follow: false,
+      reason: 'redirected (307) to http://localhost:443/token, which is not https'
+    })
+  })
+
   it('follows loopback http to loopback http on the same port only', () => {
     const local = new URL('http://127.0.0.1:8080/token')
     expect(checkRedirect(local, 307, '/other').follow).toBe(true)
@@ -37,7 +50,7 @@ describe('checkRedirect', () => {
     [302, '/v2/token', /redirected \(302\) to https:\/\/datasaur\.example\/v2\/token, which would drop the POST body/],
     [301, '/v2/token', /\(301\)/],
     [303, '/v2/token', /\(303\)/],
-    [307, 'https://evil.example/token', /to another host, https:\/\/evil\.example\/token/],
+    [307, 'https://evil.example/token', /to another host or port, https:\/\/evil\.example\/token/],
     [307, 'https://notdatasaur.example/token', /another host/],
     [307, 'https://example/token', /another host/],
     [307, 'https://datasaur.example:8443/token', /another host/],

@@ -449,7 +449,9 @@ describe.each(LOG_MODES)('faults that fail at once ($mode)', ({ env }) => {
           expect(server.requests).toHaveLength(1)
           expect(other.requests).toHaveLength(0)
           const error = errorOf(result)
-          expect(error).toContain(`redirected (307) to another host, ${location}; the request was not sent there.`)
+          expect(error).toContain(
+            `redirected (307) to another host or port, ${location}; the request was not sent there.`
+          )
           expect(result.durationMs).toBeLessThan(SLACK_MS)
           expectNothingPublished(result)
           expectNoLeak(result, other.issuedTokens)
@@ -466,7 +468,7 @@ describe.each(LOG_MODES)('faults that fail at once ($mode)', ({ env }) => {
           expect(result.code).toBe(1)
           expect(server.requests).toHaveLength(1)
           expect(other.requests).toHaveLength(0)
-          expect(errorOf(result)).toContain(`redirected (307) to another host, ${location};`)
+          expect(errorOf(result)).toContain(`redirected (307) to another host or port, ${location};`)
           expectNothingPublished(result)
           expectNoLeak(result, other.issuedTokens)
         })
@@ -497,6 +499,8 @@ describe('invalid inputs are refused before any request', () => {
   const cases: { input: string; value: (server: TokenServer) => string; message: string }[] = [
     { input: 'auth_method', value: () => 'bogus', message: 'must be one of client_secret_post, client_secret_basic' },
     { input: 'export_env', value: () => 'yes', message: "must be a boolean (true or false); got 'yes'" },
+    { input: 'scope', value: () => 'read "write"', message: 'must be space-separated scope names' },
+    { input: 'env_name', value: () => 'PATH', message: 'must not replace PATH, which later steps depend on' },
     {
       input: 'env_name',
       value: () => '1BAD',

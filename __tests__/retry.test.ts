@@ -153,7 +153,9 @@ describe('withRetries', () => {
     const run = await script([retryable('HTTP 429', '120'), 'token'], 5)
     expect(run.calls).toBe(1)
     expect(run.slept).toEqual([])
-    expect((run.result as Error).message).toMatch(/asked to wait 120 s before trying again \(Retry-After\)/)
+    expect((run.result as Error).message).toMatch(
+      /asked to wait 120 s before trying again \(Retry-After\).*gave up after 1 attempt, re-run the job later\./
+    )
   })
 
   it('waits a Retry-After of exactly 60 s', async () => {

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { AttemptError } from '../src/errors.js'
 import type { Settings } from '../src/inputs.js'
-import { buildTokenRequest, formEncode, MAX_RESPONSE_BYTES, sendTokenRequest } from '../src/token-request.js'
+import {
+  buildTokenRequest,
+  formEncode,
+  MAX_REDIRECTS,
+  MAX_RESPONSE_BYTES,
+  sendTokenRequest
+} from '../src/token-request.js'
 import { VERSION } from '../src/version.js'
 import { clientOf, json, raw, reset, startTokenServer, trickle } from './support/token-server.js'
 
@@ -38,7 +44,7 @@ describe('buildTokenRequest', () => {
       client_id: 'client:id',
       client_secret: SECRET
     })
-    expect(request.derivedSecrets).toEqual([formEncode(SECRET)])
+    expect(request.derivedSecrets).toEqual([formEncode(SECRET), encodeURIComponent(SECRET)])
   })
 
   it('sends RFC 6749 §2.3.1 Basic credentials and no credentials in the body with client_secret_basic', () => {
@@ -47,7 +53,7 @@ describe('buildTokenRequest', () => {
     expect(request.headers.Authorization).toBe(`Basic ${expected}`)
     expect(Buffer.from(expected, 'base64').toString()).toBe('client%3Aid:s+e%2Bc%2Fr%3De%3At%25%7E%21*%27%28%29')
     expect(request.body).toBe('grant_type=client_credentials')
-    expect(request.derivedSecrets).toEqual([formEncode(SECRET), expected])
+    expect(request.derivedSecrets).toEqual([formEncode(SECRET), encodeURIComponent(SECRET), expected])
   })
 
   it('adds scope only when set', () => {
@@ -153,5 +159,40 @@ describe('sendTokenRequest against a loopback endpoint', () => {
       ['POST', '/api/oauth/token', request.body],
       ['POST', '/moved/token', request.body]
     ])
+  })
+
+  it(`follows at most ${MAX_REDIRECTS} redirects in one attempt`, async () => {
+    const hop = raw(307, '', { Location: '/api/oauth/token' })
+    const s = await server({ replies: Array.from({ length: MAX_REDIRECTS }, () => hop) })
+    const request = buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) }))
+    expect((await sendTokenRequest(request, 5000)).status).toBe(200)
+    expect(s.requests).toHaveLength(MAX_REDIRECTS + 1)
+    await s.close()
+
+    const looping = await server({ replies: Array.from({ length: MAX_REDIRECTS + 1 }, () => hop) })
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(looping.tokenUrl) })),
+      5000
+    ).catch(e => e)
+    expect(error.message).toMatch(/redirected more than 3 times/)
+    expect(error.options.retryable).toBe(false)
+    expect(looping.requests).toHaveLength(MAX_REDIRECTS + 1)
+  })
+
+  it('treats a connection dropped part-way through the body as retryable', async () => {
+    const s = await server({
+      replies: [
+        res => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' })
+          res.write('{"access_token":"partial')
+          setTimeout(() => res.socket?.destroy(), 20)
+        }
+      ]
+    })
+    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 5000).catch(
+      e => e
+    )
+    expect(error).toBeInstanceOf(AttemptError)
+    expect(error.options).toMatchObject({ retryable: true, reason: 'ECONNRESET' })
   })
 })

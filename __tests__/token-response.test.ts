@@ -113,7 +113,9 @@ describe('parseTokenResponse: error answers', () => {
   it.each([408, 425, 429, 500, 502, 503, 504])('marks HTTP %i retryable and keeps Retry-After', status => {
     const error = failure(response(status, 'busy', { 'retry-after': '7', 'content-type': 'text/plain' }))
     expect(error.options).toEqual({ retryable: true, reason: `HTTP ${status}`, retryAfter: '7' })
-    expect(error.message).toBe(`The token endpoint https://datasaur.ai/api/oauth/token answered HTTP ${status}.`)
+    expect(error.message).toBe(
+      `The token endpoint https://datasaur.ai/api/oauth/token answered HTTP ${status} with content type 'text/plain' where JSON was expected.`
+    )
   })
 
   it.each([403, 404, 405, 409, 418, 501])('makes HTTP %i final', status => {
@@ -145,5 +147,41 @@ describe('parseTokenResponse: echoed secrets', () => {
     const error = failure(response(400, { error: 'invalid_request', error_description: description }), [secret])
     expect(error.message).toContain('x ***')
     expect(error.message).not.toContain('S3CRET')
+  })
+})
+
+describe('parseTokenResponse: answers that are not what they seem', () => {
+  it.each(['constructor', '__proto__', 'toString'])("treats error '%s' as an unknown code, not a final one", code => {
+    const error = failure(response(503, { error: code }))
+    expect(error.options.retryable).toBe(true)
+    expect(error.message).toBe(
+      `The token endpoint https://datasaur.ai/api/oauth/token answered HTTP 503 with error '${code}'.`
+    )
+  })
+
+  it('says what came instead of a JSON error, without quoting the page', () => {
+    const error = failure(
+      response(403, '<html><h1>Access denied by Example WAF</h1></html>', {
+        'content-type': 'text/html; charset="utf-8"'
+      })
+    )
+    expect(error.message).toMatch(
+      /^The token endpoint https:\/\/datasaur\.ai\/api\/oauth\/token answered HTTP 403 with content type 'text\/html; charset=utf-8' where JSON was expected\. The server or a proxy refused/
+    )
+    expect(error.message).not.toContain('WAF')
+  })
+
+  it('scrubs secrets from a quoted content type before shortening it', () => {
+    const secret = 'S3CRET-'.repeat(10)
+    const error = failure(response(200, 'x', { 'content-type': `text/plain; ${'p'.repeat(50)}${secret}` }), [secret])
+    expect(error.message).not.toContain('S3CRET')
+    expect(error.message).not.toContain('S3C')
+  })
+
+  it('does not print a token that the token_type field repeats', () => {
+    const token = 'tok-0123456789abcdef'
+    const error = failure(response(200, { access_token: token, token_type: token }))
+    expect(error.message).toContain("token_type '***'")
+    expect(error.message).not.toContain(token)
   })
 })

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9080);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7881);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9080:
+/***/ 7881:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31392,14 +31392,16 @@ function getIDToken(aud) {
  * Rules about where credentials may be sent. Used for the configured endpoint and again for every
  * redirect, so a server cannot talk the action into a weaker destination than the user configured.
  */
-/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and [::1]. */
+/**
+ * Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and [::1]. Names under
+ * `.localhost` are not included: Node resolves them through DNS like any other name.
+ */
 function isLoopbackHost(hostname) {
     const host = hostname.toLowerCase();
     return (host === 'localhost' ||
-        host.endsWith('.localhost') ||
         /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-        host === '[::1]' ||
-        host === '[0:0:0:0:0:0:0:1]');
+        // The URL parser writes every form of the IPv6 loopback address as [::1].
+        host === '[::1]');
 }
 /** Where a message may name an endpoint: origin and path, never a query that could carry data. */
 function describeEndpoint(url) {
@@ -31436,7 +31438,7 @@ function checkRedirect(from, status, location) {
     const fromHost = from.hostname.toLowerCase();
     const toHost = target.hostname.toLowerCase();
     if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
-        return { follow: false, reason: `redirected (${status}) to another host, ${where}` };
+        return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` };
     }
     return { follow: true, url: target };
 }
@@ -31590,6 +31592,19 @@ function parseBoolean(name, value) {
         return false;
     throw new InputError(name, `Input '${name}' must be a boolean (true or false); got '${value}'.`);
 }
+/** Variables that shells, Node or the dynamic loader act on: a token in their place breaks later steps. */
+const PROTECTED_ENV_NAMES = [
+    'PATH',
+    'HOME',
+    'SHELL',
+    'ENV',
+    'BASH_ENV',
+    'NODE_OPTIONS',
+    'LD_PRELOAD',
+    'LD_LIBRARY_PATH',
+    'DYLD_INSERT_LIBRARIES',
+    'CI'
+];
 /**
  * The runner rejects or misbehaves on variables it owns, and a name with other characters cannot be
  * read back as `$NAME` in a shell, so both are refused up front. Windows treats names without case.
@@ -31600,6 +31615,9 @@ function parseEnvName(value) {
     }
     if (/^(GITHUB|RUNNER)_/i.test(value)) {
         throw new InputError('env_name', `Input 'env_name' must not start with GITHUB_ or RUNNER_, which the runner reserves; got '${value}'.`);
+    }
+    if (PROTECTED_ENV_NAMES.includes(value.toUpperCase())) {
+        throw new InputError('env_name', `Input 'env_name' must not replace ${value.toUpperCase()}, which later steps depend on; choose another name.`);
     }
     return value;
 }
@@ -31616,6 +31634,12 @@ function parseTimeout(value) {
         throw new InputError('timeout_seconds', `Input 'timeout_seconds' must be a number of seconds above 0 and at most ${TIMEOUT_SECONDS_LIMIT}; got '${value}'.`);
     }
     return seconds;
+}
+
+;// CONCATENATED MODULE: ./src/redact.ts
+/** Replaces every occurrence of each secret in `text` with `***`, as the runner's log masking does. */
+function redact(text, secrets) {
+    return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
 }
 
 ;// CONCATENATED MODULE: ./src/retry.ts
@@ -31685,12 +31709,14 @@ async function withRetries(attempt, options) {
             if (!(error instanceof AttemptError) || !error.options.retryable)
                 throw error;
             const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, clock.now());
+            const attempts = `${n} ${n === 1 ? 'attempt' : 'attempts'}`;
             if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
                 throw new ActionError(`${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
-                    `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; re-run the job later.`);
+                    `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
+                    `gave up after ${attempts}, re-run the job later.`);
             }
             if (n >= maxAttempts) {
-                throw new ActionError(`${error.message} Gave up after ${n} ${n === 1 ? 'attempt' : 'attempts'} (max_attempts).`);
+                throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`);
             }
             const delayMs = retryDelayMs(n, retryAfterMs, clock.random);
             options.onRetry({ attempt: n, maxAttempts, reason: error.options.reason, delayMs });
@@ -31731,7 +31757,9 @@ function buildTokenRequest(settings) {
         Accept: 'application/json'
     };
     const encodedSecret = formEncode(settings.clientSecret);
-    const derivedSecrets = encodedSecret === settings.clientSecret ? [] : [encodedSecret];
+    // The form encoding is what the request carries; the URI encoding is how a server echoing the
+    // secret in a redirect URL would write it.
+    const derivedSecrets = [...new Set([encodedSecret, encodeURIComponent(settings.clientSecret)])].filter(value => value !== settings.clientSecret);
     if (settings.authMethod === 'client_secret_basic') {
         const credentials = Buffer.from(`${formEncode(settings.clientId)}:${encodedSecret}`).toString('base64');
         headers.Authorization = `Basic ${credentials}`;
@@ -31762,10 +31790,8 @@ async function sendTokenRequest(request, timeoutMs) {
         timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs);
     });
     const inFlight = {};
-    const exchange = postFollowingRedirects(client, request, inFlight);
-    exchange.catch(() => undefined); // its failure after the deadline is of no interest
     try {
-        return await Promise.race([exchange, deadline]);
+        return await Promise.race([postFollowingRedirects(client, request, inFlight), deadline]);
     }
     finally {
         clearTimeout(timer);
@@ -31828,20 +31854,26 @@ function readBody(url, status, message) {
         });
         message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
         message.on('error', error => reject(networkError(url, error)));
-        message.on('close', () => {
-            if (!message.complete)
-                reject(networkError(url, Object.assign(new Error(), { code: 'ECONNRESET' })));
-        });
     });
 }
 /** Certificate problems are configuration, not weather: retrying cannot fix them. */
 const CERTIFICATE_ERRORS = new Set([
+    'CERT_CHAIN_TOO_LONG',
     'CERT_HAS_EXPIRED',
     'CERT_NOT_YET_VALID',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_SIGNATURE_FAILURE',
     'CERT_UNTRUSTED',
     'DEPTH_ZERO_SELF_SIGNED_CERT',
     'ERR_TLS_CERT_ALTNAME_INVALID',
+    'HOSTNAME_MISMATCH',
+    'INVALID_CA',
+    'INVALID_PURPOSE',
+    'PATH_LENGTH_EXCEEDED',
     'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+    'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
     'UNABLE_TO_GET_ISSUER_CERT',
     'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
     'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
@@ -31872,11 +31904,12 @@ function timedOut(url, timeoutMs) {
 
 
 
+
 /**
  * RFC 6749 §5.2 error codes that describe the request itself: sending it again cannot succeed,
  * whatever the status it came with. Each has the hint the user needs.
  */
-const OAUTH_ERROR_HINTS = {
+const OAUTH_ERROR_HINTS = new Map(Object.entries({
     invalid_client: 'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
         'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
     invalid_request: 'The server found the request malformed: check token_url or base_url points at a Datasaur token endpoint.',
@@ -31884,14 +31917,17 @@ const OAUTH_ERROR_HINTS = {
     unsupported_grant_type: 'The server does not accept the client_credentials grant at this endpoint: check token_url or base_url.',
     invalid_scope: "The server rejected the requested scope: check the 'scope' input or leave it empty.",
     invalid_grant: 'The server rejected the grant: check the client credentials and the endpoint.'
-};
+}));
 /** Hints for statuses that came without an OAuth error body. */
-const STATUS_HINTS = {
-    401: 'Check the client_id and client_secret secrets, and auth_method.',
-    403: 'The server or a proxy refused the request; check the credentials and that the runner may reach this endpoint.',
-    404: "No token endpoint at this address: check 'base_url' or 'token_url'.",
-    405: "This address does not accept POST: check 'base_url' or 'token_url'."
-};
+const STATUS_HINTS = new Map([
+    [401, 'Check the client_id and client_secret secrets, and auth_method.'],
+    [
+        403,
+        'The server or a proxy refused the request; check the credentials and that the runner may reach this endpoint.'
+    ],
+    [404, "No token endpoint at this address: check 'base_url' or 'token_url'."],
+    [405, "This address does not accept POST: check 'base_url' or 'token_url'."]
+]);
 /**
  * Turns the endpoint's answer into a validated token, or an `AttemptError` that says what the server
  * answered and what to do. `sentAt` is when the request left, the moment `expires_in` counts from.
@@ -31901,9 +31937,10 @@ const STATUS_HINTS = {
 function parseTokenResponse(response, sentAt, secrets = []) {
     const where = describeEndpoint(response.url);
     const json = parseJson(response.body);
+    const quote = (text, maxLength) => sanitize(redact(text, secrets), maxLength);
+    const contentType = quote(String(response.headers['content-type'] ?? 'none'), 60);
     if (response.status !== 200)
-        throw endpointError(response, where, json, secrets);
-    const contentType = sanitize(String(response.headers['content-type'] ?? 'none'), 60);
+        throw endpointError(response, where, json, contentType, quote);
     if (!isObject(json)) {
         throw invalid(`The token endpoint ${where} answered HTTP 200 with content type '${contentType}', but a JSON object was ` +
             "expected; a proxy or login page may be in the way. Check 'base_url' or 'token_url'.");
@@ -31920,7 +31957,8 @@ function parseTokenResponse(response, sentAt, secrets = []) {
     // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
     const tokenType = json.token_type;
     if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-        const got = typeof tokenType === 'string' ? `'${sanitize(tokenType, 40)}'` : 'none';
+        // The token is not masked yet: scrub it too, in case the type field repeats it.
+        const got = typeof tokenType === 'string' ? `'${sanitize(redact(tokenType, [...secrets, accessToken]), 40)}'` : 'none';
         throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`);
     }
     const expiresIn = parseExpiresIn(json.expires_in, where);
@@ -31940,18 +31978,23 @@ function parseExpiresIn(value, where) {
     }
     return seconds;
 }
-function endpointError(response, where, json, secrets) {
+function endpointError(response, where, json, contentType, quote) {
     const { status } = response;
-    const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? sanitize(scrub(json[key], secrets), maxLength) : '';
+    const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? quote(json[key], maxLength) : '';
     const oauthError = serverText('error', 64);
     const description = serverText('error_description', 200);
-    const finalOAuthError = oauthError in OAUTH_ERROR_HINTS;
-    const retryable = isRetryableStatus(status) && !finalOAuthError;
+    const oauthHint = OAUTH_ERROR_HINTS.get(oauthError);
+    const retryable = isRetryableStatus(status) && !oauthHint;
     let message = `The token endpoint ${where} answered HTTP ${status}`;
-    if (oauthError)
+    if (oauthError) {
         message += ` with error '${oauthError}'${description ? ` (${description})` : ''}`;
+    }
+    else if (response.body.trim() && json === undefined) {
+        // An HTML page from a proxy, a WAF or a login wall: say what came instead of the JSON error.
+        message += ` with content type '${contentType}' where JSON was expected`;
+    }
     message += '.';
-    const hint = OAUTH_ERROR_HINTS[oauthError] ?? STATUS_HINTS[status];
+    const hint = oauthHint ?? STATUS_HINTS.get(status);
     if (hint)
         message += ` ${hint}`;
     const retryAfter = response.headers['retry-after'];
@@ -31976,9 +32019,6 @@ function parseJson(body) {
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-function scrub(text, secrets) {
-    return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
-}
 /**
  * Server-supplied text that goes into a message: RFC 6749 §5.2 limits `error` and
  * `error_description` to printable ASCII without `"` and `\`; everything else is dropped, and the
@@ -31996,62 +32036,80 @@ function sanitize(text, maxLength) {
 
 
 
+
 /** Output names, as action.yml declares them. */
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && (['access_token', 'token_type', 'expires_in', 'expires_at']));
+const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
 /**
  * The action: read the settings, exchange the credentials for a token, publish it. This is the only
  * module that talks to the runner, so every mask, output, variable and failure is visible here.
  * Nothing is published until the token has passed validation; on any failure nothing is.
  */
 async function run(runner = core_namespaceObject, clock = systemClock) {
-    // Every secret the runner is told to mask; messages are scrubbed of them too, so a secret echoed
-    // back by a server cannot reach the log even where the runner's masking does not apply.
-    const secrets = [];
-    const mask = (value) => {
-        runner.setSecret(value);
-        secrets.push(value);
-    };
+    const secrets = new Secrets(runner);
     try {
-        const settings = getSettings({ getInput: (name) => runner.getInput(name), setSecret: mask });
-        const token = await requestToken(settings, runner, clock, mask, secrets);
+        const settings = getSettings({
+            getInput: (name) => runner.getInput(name),
+            setSecret: value => secrets.mask(value)
+        });
+        const token = await requestToken(settings, runner, clock, secrets);
         publish(settings, token, runner);
     }
     catch (error) {
-        runner.setFailed(redact(error instanceof Error ? error.message : String(error), secrets));
+        runner.setFailed(secrets.redact(error instanceof Error ? error.message : String(error)));
     }
 }
-async function requestToken(settings, runner, clock, mask, secrets) {
+/**
+ * Every value the runner is told to mask. Messages are scrubbed of them too, so a secret echoed back
+ * by a server cannot reach the log even where the runner's masking does not apply.
+ */
+class Secrets {
+    runner;
+    values = [];
+    constructor(runner) {
+        this.runner = runner;
+    }
+    mask(value) {
+        this.runner.setSecret(value);
+        this.values.push(value);
+    }
+    redact(text) {
+        return redact(text, this.values);
+    }
+}
+async function requestToken(settings, runner, clock, secrets) {
     const request = buildTokenRequest(settings);
-    request.derivedSecrets.forEach(mask);
+    for (const value of request.derivedSecrets)
+        secrets.mask(value);
     const endpoint = describeEndpoint(settings.tokenUrl);
     return withRetries(async (attempt) => {
         runner.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
         const sentAt = new Date(clock.now());
         const response = await sendTokenRequest(request, settings.timeoutMs);
         runner.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`);
-        const token = parseTokenResponse(response, sentAt, secrets);
-        mask(token.accessToken);
+        const token = parseTokenResponse(response, sentAt, secrets.values);
+        secrets.mask(token.accessToken);
         return token;
     }, {
         maxAttempts: settings.maxAttempts,
         clock,
-        onRetry: ({ attempt, maxAttempts, reason, delayMs }) => runner.info(redact(`Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`, secrets))
+        onRetry: ({ attempt, maxAttempts, reason, delayMs }) => runner.info(secrets.redact(`Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`))
     });
 }
 function publish(settings, token, runner) {
     const expiresAt = token.expiresAt ? token.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
-    runner.setOutput('access_token', token.accessToken);
-    runner.setOutput('token_type', token.tokenType);
-    runner.setOutput('expires_in', token.expiresIn === undefined ? '' : String(token.expiresIn));
-    runner.setOutput('expires_at', expiresAt);
+    const outputs = {
+        access_token: token.accessToken,
+        token_type: token.tokenType,
+        expires_in: token.expiresIn === undefined ? '' : String(token.expiresIn),
+        expires_at: expiresAt
+    };
+    for (const name of OUTPUT_NAMES)
+        runner.setOutput(name, outputs[name]);
     if (settings.exportEnv)
         runner.exportVariable(settings.envName, token.accessToken);
     runner.info(`Obtained a ${token.tokenType} token from ${describeEndpoint(settings.tokenUrl)}` +
         `${expiresAt ? `, valid until ${expiresAt}` : ' (no expiry given)'}` +
         `${settings.exportEnv ? `; exported as ${settings.envName}` : ''}.`);
-}
-function redact(text, secrets) {
-    return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text);
 }
 
 

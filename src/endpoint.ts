@@ -3,15 +3,17 @@
  * redirect, so a server cannot talk the action into a weaker destination than the user configured.
  */
 
-/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and [::1]. */
+/**
+ * Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and [::1]. Names under
+ * `.localhost` are not included: Node resolves them through DNS like any other name.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase()
   return (
     host === 'localhost' ||
-    host.endsWith('.localhost') ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === '[::1]' ||
-    host === '[0:0:0:0:0:0:0:1]'
+    // The URL parser writes every form of the IPv6 loopback address as [::1].
+    host === '[::1]'
   )
 }
 
@@ -52,7 +54,7 @@ export function checkRedirect(from: URL, status: number, location: string | unde
   const fromHost = from.hostname.toLowerCase()
   const toHost = target.hostname.toLowerCase()
   if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
-    return { follow: false, reason: `redirected (${status}) to another host, ${where}` }
+    return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` }
   }
   return { follow: true, url: target }
 }

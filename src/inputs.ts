@@ -160,6 +160,20 @@ function parseBoolean(name: InputName, value: string): boolean {
   throw new InputError(name, `Input '${name}' must be a boolean (true or false); got '${value}'.`)
 }
 
+/** Variables that shells, Node or the dynamic loader act on: a token in their place breaks later steps. */
+const PROTECTED_ENV_NAMES = [
+  'PATH',
+  'HOME',
+  'SHELL',
+  'ENV',
+  'BASH_ENV',
+  'NODE_OPTIONS',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'DYLD_INSERT_LIBRARIES',
+  'CI'
+]
+
 /**
  * The runner rejects or misbehaves on variables it owns, and a name with other characters cannot be
  * read back as `$NAME` in a shell, so both are refused up front. Windows treats names without case.
@@ -175,6 +189,12 @@ function parseEnvName(value: string): string {
     throw new InputError(
       'env_name',
       `Input 'env_name' must not start with GITHUB_ or RUNNER_, which the runner reserves; got '${value}'.`
+    )
+  }
+  if (PROTECTED_ENV_NAMES.includes(value.toUpperCase())) {
+    throw new InputError(
+      'env_name',
+      `Input 'env_name' must not replace ${value.toUpperCase()}, which later steps depend on; choose another name.`
     )
   }
   return value

@@ -84,14 +84,16 @@ export async function withRetries<T>(
     } catch (error) {
       if (!(error instanceof AttemptError) || !error.options.retryable) throw error
       const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, clock.now())
+      const attempts = `${n} ${n === 1 ? 'attempt' : 'attempts'}`
       if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
         throw new ActionError(
           `${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
-            `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; re-run the job later.`
+            `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
+            `gave up after ${attempts}, re-run the job later.`
         )
       }
       if (n >= maxAttempts) {
-        throw new ActionError(`${error.message} Gave up after ${n} ${n === 1 ? 'attempt' : 'attempts'} (max_attempts).`)
+        throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`)
       }
       const delayMs = retryDelayMs(n, retryAfterMs, clock.random)
       options.onRetry({ attempt: n, maxAttempts, reason: error.options.reason, delayMs })

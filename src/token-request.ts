@@ -47,7 +47,11 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
     Accept: 'application/json'
   }
   const encodedSecret = formEncode(settings.clientSecret)
-  const derivedSecrets = encodedSecret === settings.clientSecret ? [] : [encodedSecret]
+  // The form encoding is what the request carries; the URI encoding is how a server echoing the
+  // secret in a redirect URL would write it.
+  const derivedSecrets = [...new Set([encodedSecret, encodeURIComponent(settings.clientSecret)])].filter(
+    value => value !== settings.clientSecret
+  )
   if (settings.authMethod === 'client_secret_basic') {
     const credentials = Buffer.from(`${formEncode(settings.clientId)}:${encodedSecret}`).toString('base64')
     headers.Authorization = `Basic ${credentials}`
@@ -77,10 +81,8 @@ export async function sendTokenRequest(request: TokenRequest, timeoutMs: number)
     timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs)
   })
   const inFlight: InFlight = {}
-  const exchange = postFollowingRedirects(client, request, inFlight)
-  exchange.catch(() => undefined) // its failure after the deadline is of no interest
   try {
-    return await Promise.race([exchange, deadline])
+    return await Promise.race([postFollowingRedirects(client, request, inFlight), deadline])
   } finally {
     clearTimeout(timer)
     // Nothing of a timed-out attempt may outlive it, or a trickling body would keep the step
@@ -161,20 +163,27 @@ function readBody(url: URL, status: number, message: IncomingMessage): Promise<s
     })
     message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     message.on('error', error => reject(networkError(url, error)))
-    message.on('close', () => {
-      if (!message.complete) reject(networkError(url, Object.assign(new Error(), { code: 'ECONNRESET' })))
-    })
   })
 }
 
 /** Certificate problems are configuration, not weather: retrying cannot fix them. */
 const CERTIFICATE_ERRORS = new Set([
+  'CERT_CHAIN_TOO_LONG',
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
   'CERT_UNTRUSTED',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
   'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE'

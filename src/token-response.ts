@@ -1,5 +1,6 @@
 import { describeEndpoint } from './endpoint.js'
 import { AttemptError } from './errors.js'
+import { redact } from './redact.js'
 import { isRetryableStatus } from './retry.js'
 import type { TokenHttpResponse } from './token-request.js'
 
@@ -17,27 +18,32 @@ export interface Token {
  * RFC 6749 §5.2 error codes that describe the request itself: sending it again cannot succeed,
  * whatever the status it came with. Each has the hint the user needs.
  */
-const OAUTH_ERROR_HINTS: Record<string, string> = {
-  invalid_client:
-    'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
-    'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
-  invalid_request:
-    'The server found the request malformed: check token_url or base_url points at a Datasaur token endpoint.',
-  unauthorized_client:
-    'This client is not allowed to use the client_credentials grant: check the credentials were generated for API access.',
-  unsupported_grant_type:
-    'The server does not accept the client_credentials grant at this endpoint: check token_url or base_url.',
-  invalid_scope: "The server rejected the requested scope: check the 'scope' input or leave it empty.",
-  invalid_grant: 'The server rejected the grant: check the client credentials and the endpoint.'
-}
+const OAUTH_ERROR_HINTS = new Map<string, string>(
+  Object.entries({
+    invalid_client:
+      'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
+      'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
+    invalid_request:
+      'The server found the request malformed: check token_url or base_url points at a Datasaur token endpoint.',
+    unauthorized_client:
+      'This client is not allowed to use the client_credentials grant: check the credentials were generated for API access.',
+    unsupported_grant_type:
+      'The server does not accept the client_credentials grant at this endpoint: check token_url or base_url.',
+    invalid_scope: "The server rejected the requested scope: check the 'scope' input or leave it empty.",
+    invalid_grant: 'The server rejected the grant: check the client credentials and the endpoint.'
+  })
+)
 
 /** Hints for statuses that came without an OAuth error body. */
-const STATUS_HINTS: Record<number, string> = {
-  401: 'Check the client_id and client_secret secrets, and auth_method.',
-  403: 'The server or a proxy refused the request; check the credentials and that the runner may reach this endpoint.',
-  404: "No token endpoint at this address: check 'base_url' or 'token_url'.",
-  405: "This address does not accept POST: check 'base_url' or 'token_url'."
-}
+const STATUS_HINTS = new Map<number, string>([
+  [401, 'Check the client_id and client_secret secrets, and auth_method.'],
+  [
+    403,
+    'The server or a proxy refused the request; check the credentials and that the runner may reach this endpoint.'
+  ],
+  [404, "No token endpoint at this address: check 'base_url' or 'token_url'."],
+  [405, "This address does not accept POST: check 'base_url' or 'token_url'."]
+])
 
 /**
  * Turns the endpoint's answer into a validated token, or an `AttemptError` that says what the server
@@ -48,9 +54,10 @@ const STATUS_HINTS: Record<number, string> = {
 export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, secrets: string[] = []): Token {
   const where = describeEndpoint(response.url)
   const json = parseJson(response.body)
-  if (response.status !== 200) throw endpointError(response, where, json, secrets)
+  const quote = (text: string, maxLength: number): string => sanitize(redact(text, secrets), maxLength)
+  const contentType = quote(String(response.headers['content-type'] ?? 'none'), 60)
+  if (response.status !== 200) throw endpointError(response, where, json, contentType, quote)
 
-  const contentType = sanitize(String(response.headers['content-type'] ?? 'none'), 60)
   if (!isObject(json)) {
     throw invalid(
       `The token endpoint ${where} answered HTTP 200 with content type '${contentType}', but a JSON object was ` +
@@ -71,7 +78,9 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, se
   // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
   const tokenType = json.token_type
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    const got = typeof tokenType === 'string' ? `'${sanitize(tokenType, 40)}'` : 'none'
+    // The token is not masked yet: scrub it too, in case the type field repeats it.
+    const got =
+      typeof tokenType === 'string' ? `'${sanitize(redact(tokenType, [...secrets, accessToken]), 40)}'` : 'none'
     throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`)
   }
   const expiresIn = parseExpiresIn(json.expires_in, where)
@@ -92,19 +101,30 @@ function parseExpiresIn(value: unknown, where: string): number | undefined {
   return seconds
 }
 
-function endpointError(response: TokenHttpResponse, where: string, json: unknown, secrets: string[]): AttemptError {
+function endpointError(
+  response: TokenHttpResponse,
+  where: string,
+  json: unknown,
+  contentType: string,
+  quote: (text: string, maxLength: number) => string
+): AttemptError {
   const { status } = response
   const serverText = (key: string, maxLength: number): string =>
-    isObject(json) && typeof json[key] === 'string' ? sanitize(scrub(json[key], secrets), maxLength) : ''
+    isObject(json) && typeof json[key] === 'string' ? quote(json[key], maxLength) : ''
   const oauthError = serverText('error', 64)
   const description = serverText('error_description', 200)
-  const finalOAuthError = oauthError in OAUTH_ERROR_HINTS
-  const retryable = isRetryableStatus(status) && !finalOAuthError
+  const oauthHint = OAUTH_ERROR_HINTS.get(oauthError)
+  const retryable = isRetryableStatus(status) && !oauthHint
 
   let message = `The token endpoint ${where} answered HTTP ${status}`
-  if (oauthError) message += ` with error '${oauthError}'${description ? ` (${description})` : ''}`
+  if (oauthError) {
+    message += ` with error '${oauthError}'${description ? ` (${description})` : ''}`
+  } else if (response.body.trim() && json === undefined) {
+    // An HTML page from a proxy, a WAF or a login wall: say what came instead of the JSON error.
+    message += ` with content type '${contentType}' where JSON was expected`
+  }
   message += '.'
-  const hint = OAUTH_ERROR_HINTS[oauthError] ?? STATUS_HINTS[status]
+  const hint = oauthHint ?? STATUS_HINTS.get(status)
   if (hint) message += ` ${hint}`
 
   const retryAfter = response.headers['retry-after']
@@ -130,10 +150,6 @@ function parseJson(body: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join('***') : out), text)
 }
 
 /**
