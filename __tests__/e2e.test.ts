@@ -168,15 +168,23 @@ describe('failures', () => {
     expect(result.stdout).toMatch(/^::error::Input 'client_secret' is required but was empty\..*forks/m)
   })
 
-  it('never prints a secret echoed back in a redirect Location', async () => {
-    const location = `https://elsewhere.example/${encodeURIComponent(SECRET)}/token`
-    const echo = await startTokenServer({ replies: [raw(307, '', { Location: location })] })
+  it.each([
+    ['URI-encoded in the path', (secret: string) => `https://elsewhere.example/${encodeURIComponent(secret)}/token`],
+    ['as is in the path', (secret: string) => `https://elsewhere.example/${secret}/token`],
+    ['in the host name', () => 'https://Echo7Secret.example/token']
+  ])('never prints a secret echoed back in a redirect Location, %s', async (how, locationOf) => {
+    const clientSecret = how === 'in the host name' ? 'Echo7Secret' : SECRET
+    const echo = await startTokenServer({ replies: [raw(307, '', { Location: locationOf(clientSecret) })] })
     try {
-      const result = await runAction({ client_id: 'a', client_secret: SECRET, base_url: echo.baseUrl })
+      const result = await runAction({ client_id: 'a', client_secret: clientSecret, base_url: echo.baseUrl })
       expect(result.code).toBe(1)
-      expect(result.stdout).toContain('::error::The token endpoint')
-      expect(result.stdout).toContain('redirected (307) to another host or port, https://elsewhere.example/***/token')
-      expectNoLeak(result)
+      expect(result.stdout).toMatch(
+        /^::error::The token endpoint .* redirected \(307\) to another host or port, a Location that contains the client secret;/m
+      )
+      const log = visibleLog(result).toLowerCase()
+      expect(log).not.toContain(clientSecret.toLowerCase())
+      expect(log).not.toContain(encodeURIComponent(clientSecret).toLowerCase())
+      expect(log).not.toContain('sup3r')
     } finally {
       await echo.close()
     }

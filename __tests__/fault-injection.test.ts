@@ -380,7 +380,7 @@ describe.each(LOG_MODES)('faults that fail at once ($mode)', ({ env }) => {
     })
 
     it('refuses a token whose token_type is not bearer', async () => {
-      const macToken = 'mac-token-8d2b7a'
+      const macToken = 'opaque-token-8d2b7a'
       await withServer({ replies: [token({ access_token: macToken, token_type: 'mac' })] }, async server => {
         const result = await runAgainst(server, { max_attempts: '3' }, env)
 
@@ -510,12 +510,12 @@ describe('invalid inputs are refused before any request', () => {
     {
       input: 'env_name',
       value: () => 'GITHUB_TOKEN',
-      message: "must not start with GITHUB_ or RUNNER_, which the runner reserves; got 'GITHUB_TOKEN'"
+      message: "must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got 'GITHUB_TOKEN'"
     },
     {
       input: 'env_name',
       value: () => 'runner_x',
-      message: "must not start with GITHUB_ or RUNNER_, which the runner reserves; got 'runner_x'"
+      message: "must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got 'runner_x'"
     },
     { input: 'max_attempts', value: () => '0', message: "must be a whole number from 1 to 10; got '0'" },
     { input: 'max_attempts', value: () => '11', message: "must be a whole number from 1 to 10; got '11'" },

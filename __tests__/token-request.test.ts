@@ -154,7 +154,8 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     const request = buildTokenRequest(settings({ tokenUrl: new URL(`${s.baseUrl}/api/oauth/token`) }))
     const response = await sendTokenRequest(request, 5000)
     expect(response.status).toBe(200)
-    expect(response.url.pathname).toBe('/moved/token')
+    expect(response.finalUrl.pathname).toBe('/moved/token')
+    expect(response.url.pathname).toBe('/api/oauth/token')
     expect(s.requests.map(r => [r.method, r.path, r.body])).toEqual([
       ['POST', '/api/oauth/token', request.body],
       ['POST', '/moved/token', request.body]

@@ -8,6 +8,7 @@ const SENT_AT = new Date('2026-01-01T12:00:00.000Z')
 function response(status: number, body: unknown, headers: Record<string, string> = {}): TokenHttpResponse {
   return {
     url: new URL('https://datasaur.ai/api/oauth/token?tenant=x'),
+    finalUrl: new URL('https://datasaur.ai/api/oauth/token?tenant=x'),
     status,
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body)
@@ -173,15 +174,31 @@ describe('parseTokenResponse: answers that are not what they seem', () => {
 
   it('scrubs secrets from a quoted content type before shortening it', () => {
     const secret = 'S3CRET-'.repeat(10)
-    const error = failure(response(200, 'x', { 'content-type': `text/plain; ${'p'.repeat(50)}${secret}` }), [secret])
-    expect(error.message).not.toContain('S3CRET')
+    const error = failure(response(200, 'x', { 'content-type': `text/plain; ${'p'.repeat(30)}${secret}` }), [secret])
+    expect(error.message).toContain(`${'p'.repeat(30)}***`)
     expect(error.message).not.toContain('S3C')
   })
 
-  it('does not print a token that the token_type field repeats', () => {
-    const token = 'tok-0123456789abcdef'
-    const error = failure(response(200, { access_token: token, token_type: token }))
-    expect(error.message).toContain("token_type '***'")
-    expect(error.message).not.toContain(token)
+  it.each([
+    ['the whole token', 'tok-0123456789abcdef'],
+    ['part of the token', 'tok-0123456789'],
+    ['a long value', 'x'.repeat(21)],
+    ['a value with spaces', 'Bearer token']
+  ])('does not quote a token_type that is %s', (_what, tokenType) => {
+    const error = failure(response(200, { access_token: 'tok-0123456789abcdef', token_type: tokenType }))
+    expect(error.message).toContain('token_type an unsupported value; only bearer tokens are supported.')
+    expect(error.message).not.toContain('tok-')
+  })
+
+  it('does not quote a token_type that repeats part of a secret', () => {
+    const error = failure(response(200, { access_token: 't', token_type: 'hunter2' }), ['xhunter2x'])
+    expect(error.message).toContain('token_type an unsupported value')
+  })
+
+  it('rejects an expires_in too large to be a date', () => {
+    const error = failure(
+      response(200, { access_token: 't', token_type: 'bearer', expires_in: Number.MAX_SAFE_INTEGER })
+    )
+    expect(error.message).toMatch(/expires_in too large to be a date/)
   })
 })

@@ -31413,7 +31413,7 @@ function describeEndpoint(url) {
  * does not downgrade to plain http (except on loopback).
  * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
  */
-function checkRedirect(from, status, location) {
+function checkRedirect(from, status, location, describeTarget = describeEndpoint) {
     if (!location)
         return { follow: false, reason: `answered ${status} without a Location header` };
     let target;
@@ -31423,7 +31423,7 @@ function checkRedirect(from, status, location) {
     catch {
         return { follow: false, reason: `answered ${status} with an invalid Location header` };
     }
-    const where = describeEndpoint(target);
+    const where = describeTarget(target);
     if (status !== 307 && status !== 308) {
         return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` };
     }
@@ -31592,7 +31592,10 @@ function parseBoolean(name, value) {
         return false;
     throw new InputError(name, `Input '${name}' must be a boolean (true or false); got '${value}'.`);
 }
-/** Variables that shells, Node or the dynamic loader act on: a token in their place breaks later steps. */
+/**
+ * Variables that shells, Node, the dynamic loader or HTTP clients act on (this action among them, in
+ * the proxy and private-CA setup): a token in their place breaks later steps.
+ */
 const PROTECTED_ENV_NAMES = [
     'PATH',
     'HOME',
@@ -31600,6 +31603,10 @@ const PROTECTED_ENV_NAMES = [
     'ENV',
     'BASH_ENV',
     'NODE_OPTIONS',
+    'NODE_EXTRA_CA_CERTS',
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'NO_PROXY',
     'LD_PRELOAD',
     'LD_LIBRARY_PATH',
     'DYLD_INSERT_LIBRARIES',
@@ -31613,8 +31620,8 @@ function parseEnvName(value) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
         throw new InputError('env_name', `Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting with a digit); got '${value}'.`);
     }
-    if (/^(GITHUB|RUNNER)_/i.test(value)) {
-        throw new InputError('env_name', `Input 'env_name' must not start with GITHUB_ or RUNNER_, which the runner reserves; got '${value}'.`);
+    if (/^(GITHUB|RUNNER|ACTIONS)_/i.test(value)) {
+        throw new InputError('env_name', `Input 'env_name' must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got '${value}'.`);
     }
     if (PROTECTED_ENV_NAMES.includes(value.toUpperCase())) {
         throw new InputError('env_name', `Input 'env_name' must not replace ${value.toUpperCase()}, which later steps depend on; choose another name.`);
@@ -31771,7 +31778,13 @@ function buildTokenRequest(settings) {
     }
     if (settings.scope)
         form.set('scope', settings.scope);
-    return { url: settings.tokenUrl, headers, body: form.toString(), derivedSecrets };
+    return {
+        url: settings.tokenUrl,
+        headers,
+        body: form.toString(),
+        derivedSecrets,
+        secrets: [settings.clientSecret, ...derivedSecrets]
+    };
 }
 /**
  * Sends one attempt: the POST, up to `MAX_REDIRECTS` safe redirects, and the body, all within
@@ -31811,14 +31824,15 @@ async function postFollowingRedirects(client, request, inFlight) {
             inFlight.message = message;
         }
         catch (error) {
-            throw networkError(url, error);
+            throw networkError(request.url, url, error);
         }
         const status = message.statusCode ?? 0;
         if (!REDIRECT_STATUSES.has(status)) {
-            return { url, status, headers: message.headers, body: await readBody(url, status, message) };
+            const body = await readBody(request.url, status, message);
+            return { url: request.url, finalUrl: url, status, headers: message.headers, body };
         }
         message.destroy();
-        const decision = checkRedirect(url, status, message.headers.location);
+        const decision = checkRedirect(url, status, message.headers.location, target => mentionsSecret(target, request.secrets) ? 'a Location that contains the client secret' : describeEndpoint(target));
         if (!decision.follow) {
             throw new AttemptError(`The token endpoint ${describeEndpoint(request.url)} ${decision.reason}; the request was not sent there. ` +
                 "Set 'base_url' or 'token_url' to the endpoint's final address.", { retryable: false, reason: `HTTP ${status}` });
@@ -31853,7 +31867,7 @@ function readBody(url, status, message) {
             }
         });
         message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        message.on('error', error => reject(networkError(url, error)));
+        message.on('error', error => reject(networkError(url, url, error)));
     });
 }
 /** Certificate problems are configuration, not weather: retrying cannot fix them. */
@@ -31878,9 +31892,10 @@ const CERTIFICATE_ERRORS = new Set([
     'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
     'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
 ]);
-function networkError(url, error) {
+/** `endpoint` is the configured endpoint, which the message names; `url` is the one that failed. */
+function networkError(endpoint, url, error) {
     const code = errorCode(error);
-    const where = describeEndpoint(url);
+    const where = describeEndpoint(endpoint);
     if (CERTIFICATE_ERRORS.has(code)) {
         return new AttemptError(`The TLS certificate of ${url.host} was not accepted (${code}). If the server uses a private or ` +
             'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).', { retryable: false, reason: code });
@@ -31898,6 +31913,25 @@ function errorCode(error) {
 }
 function timedOut(url, timeoutMs) {
     return new AttemptError(`The token endpoint ${describeEndpoint(url)} did not answer within ${timeoutMs / 1000} s (timeout_seconds).`, { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` });
+}
+/**
+ * Whether a redirect target repeats the secret in any form a server might echo it: as sent, URL- or
+ * form-encoded, decoded, or lowercased by the URL parser in a host name.
+ */
+function mentionsSecret(target, secrets) {
+    const texts = [target.href, safeDecode(target.href)].map(text => text.toLowerCase());
+    return secrets.some(secret => secret && texts.some(text => text.includes(secret.toLowerCase())));
+}
+/** Decodes each run of valid %XX escapes, leaving stray '%' signs as they are. */
+function safeDecode(text) {
+    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+        try {
+            return decodeURIComponent(run);
+        }
+        catch {
+            return run;
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/token-response.ts
@@ -31957,17 +31991,20 @@ function parseTokenResponse(response, sentAt, secrets = []) {
     // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
     const tokenType = json.token_type;
     if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-        // The token is not masked yet: scrub it too, in case the type field repeats it.
-        const got = typeof tokenType === 'string' ? `'${sanitize(redact(tokenType, [...secrets, accessToken]), 40)}'` : 'none';
+        // The token is not masked yet, so the type is quoted only when it is a short word that shares
+        // nothing with the token or a secret; anything else could carry part of one.
+        const quotable = typeof tokenType === 'string' &&
+            /^[A-Za-z0-9_.-]{1,20}$/.test(tokenType) &&
+            ![accessToken, ...secrets].some(value => value.includes(tokenType));
+        const got = quotable ? `'${tokenType}'` : typeof tokenType === 'string' ? 'an unsupported value' : 'none';
         throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`);
     }
     const expiresIn = parseExpiresIn(json.expires_in, where);
-    return {
-        accessToken,
-        tokenType,
-        expiresIn,
-        expiresAt: expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000)
-    };
+    const expiresAt = expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000);
+    if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+        throw invalid(`The token endpoint ${where} answered with an expires_in too large to be a date.`);
+    }
+    return { accessToken, tokenType, expiresIn, expiresAt };
 }
 function parseExpiresIn(value, where) {
     if (value === undefined || value === null)

@@ -31,7 +31,12 @@ export type RedirectDecision = { follow: true; url: URL } | { follow: false; rea
  * does not downgrade to plain http (except on loopback).
  * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
  */
-export function checkRedirect(from: URL, status: number, location: string | undefined): RedirectDecision {
+export function checkRedirect(
+  from: URL,
+  status: number,
+  location: string | undefined,
+  describeTarget: (target: URL) => string = describeEndpoint
+): RedirectDecision {
   if (!location) return { follow: false, reason: `answered ${status} without a Location header` }
   let target: URL
   try {
@@ -39,7 +44,7 @@ export function checkRedirect(from: URL, status: number, location: string | unde
   } catch {
     return { follow: false, reason: `answered ${status} with an invalid Location header` }
   }
-  const where = describeEndpoint(target)
+  const where = describeTarget(target)
   if (status !== 307 && status !== 308) {
     return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` }
   }

@@ -160,7 +160,10 @@ function parseBoolean(name: InputName, value: string): boolean {
   throw new InputError(name, `Input '${name}' must be a boolean (true or false); got '${value}'.`)
 }
 
-/** Variables that shells, Node or the dynamic loader act on: a token in their place breaks later steps. */
+/**
+ * Variables that shells, Node, the dynamic loader or HTTP clients act on (this action among them, in
+ * the proxy and private-CA setup): a token in their place breaks later steps.
+ */
 const PROTECTED_ENV_NAMES = [
   'PATH',
   'HOME',
@@ -168,6 +171,10 @@ const PROTECTED_ENV_NAMES = [
   'ENV',
   'BASH_ENV',
   'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
   'LD_PRELOAD',
   'LD_LIBRARY_PATH',
   'DYLD_INSERT_LIBRARIES',
@@ -185,10 +192,10 @@ function parseEnvName(value: string): string {
       `Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting with a digit); got '${value}'.`
     )
   }
-  if (/^(GITHUB|RUNNER)_/i.test(value)) {
+  if (/^(GITHUB|RUNNER|ACTIONS)_/i.test(value)) {
     throw new InputError(
       'env_name',
-      `Input 'env_name' must not start with GITHUB_ or RUNNER_, which the runner reserves; got '${value}'.`
+      `Input 'env_name' must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got '${value}'.`
     )
   }
   if (PROTECTED_ENV_NAMES.includes(value.toUpperCase())) {

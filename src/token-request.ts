@@ -13,11 +13,16 @@ export interface TokenRequest {
   body: string
   /** Values computed from the client secret (its form encoding, the Basic credentials). */
   derivedSecrets: string[]
+  /** The secret and every value derived from it: never to be quoted in a message. */
+  secrets: string[]
 }
 
 /** What the endpoint answered, with the body read in full (and bounded). */
 export interface TokenHttpResponse {
+  /** The configured endpoint, the one messages name. */
   url: URL
+  /** Where the answer came from, after any redirects followed. */
+  finalUrl: URL
   status: number
   headers: IncomingHttpHeaders
   body: string
@@ -61,7 +66,13 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
     form.set('client_secret', settings.clientSecret)
   }
   if (settings.scope) form.set('scope', settings.scope)
-  return { url: settings.tokenUrl, headers, body: form.toString(), derivedSecrets }
+  return {
+    url: settings.tokenUrl,
+    headers,
+    body: form.toString(),
+    derivedSecrets,
+    secrets: [settings.clientSecret, ...derivedSecrets]
+  }
 }
 
 /**
@@ -110,14 +121,17 @@ async function postFollowingRedirects(
       message = (await client.request('POST', url.href, request.body, request.headers)).message
       inFlight.message = message
     } catch (error) {
-      throw networkError(url, error)
+      throw networkError(request.url, url, error)
     }
     const status = message.statusCode ?? 0
     if (!REDIRECT_STATUSES.has(status)) {
-      return { url, status, headers: message.headers, body: await readBody(url, status, message) }
+      const body = await readBody(request.url, status, message)
+      return { url: request.url, finalUrl: url, status, headers: message.headers, body }
     }
     message.destroy()
-    const decision = checkRedirect(url, status, message.headers.location)
+    const decision = checkRedirect(url, status, message.headers.location, target =>
+      mentionsSecret(target, request.secrets) ? 'a Location that contains the client secret' : describeEndpoint(target)
+    )
     if (!decision.follow) {
       throw new AttemptError(
         `The token endpoint ${describeEndpoint(request.url)} ${decision.reason}; the request was not sent there. ` +
@@ -162,7 +176,7 @@ function readBody(url: URL, status: number, message: IncomingMessage): Promise<s
       }
     })
     message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    message.on('error', error => reject(networkError(url, error)))
+    message.on('error', error => reject(networkError(url, url, error)))
   })
 }
 
@@ -189,9 +203,10 @@ const CERTIFICATE_ERRORS = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
 ])
 
-function networkError(url: URL, error: unknown): AttemptError {
+/** `endpoint` is the configured endpoint, which the message names; `url` is the one that failed. */
+function networkError(endpoint: URL, url: URL, error: unknown): AttemptError {
   const code = errorCode(error)
-  const where = describeEndpoint(url)
+  const where = describeEndpoint(endpoint)
   if (CERTIFICATE_ERRORS.has(code)) {
     return new AttemptError(
       `The TLS certificate of ${url.host} was not accepted (${code}). If the server uses a private or ` +
@@ -215,4 +230,24 @@ function timedOut(url: URL, timeoutMs: number): AttemptError {
     `The token endpoint ${describeEndpoint(url)} did not answer within ${timeoutMs / 1000} s (timeout_seconds).`,
     { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` }
   )
+}
+
+/**
+ * Whether a redirect target repeats the secret in any form a server might echo it: as sent, URL- or
+ * form-encoded, decoded, or lowercased by the URL parser in a host name.
+ */
+function mentionsSecret(target: URL, secrets: string[]): boolean {
+  const texts = [target.href, safeDecode(target.href)].map(text => text.toLowerCase())
+  return secrets.some(secret => secret && texts.some(text => text.includes(secret.toLowerCase())))
+}
+
+/** Decodes each run of valid %XX escapes, leaving stray '%' signs as they are. */
+function safeDecode(text: string): string {
+  return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run
+    }
+  })
 }

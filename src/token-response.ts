@@ -78,18 +78,21 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, se
   // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
   const tokenType = json.token_type
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    // The token is not masked yet: scrub it too, in case the type field repeats it.
-    const got =
-      typeof tokenType === 'string' ? `'${sanitize(redact(tokenType, [...secrets, accessToken]), 40)}'` : 'none'
+    // The token is not masked yet, so the type is quoted only when it is a short word that shares
+    // nothing with the token or a secret; anything else could carry part of one.
+    const quotable =
+      typeof tokenType === 'string' &&
+      /^[A-Za-z0-9_.-]{1,20}$/.test(tokenType) &&
+      ![accessToken, ...secrets].some(value => value.includes(tokenType))
+    const got = quotable ? `'${tokenType}'` : typeof tokenType === 'string' ? 'an unsupported value' : 'none'
     throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`)
   }
   const expiresIn = parseExpiresIn(json.expires_in, where)
-  return {
-    accessToken,
-    tokenType,
-    expiresIn,
-    expiresAt: expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000)
+  const expiresAt = expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000)
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+    throw invalid(`The token endpoint ${where} answered with an expires_in too large to be a date.`)
   }
+  return { accessToken, tokenType, expiresIn, expiresAt }
 }
 
 function parseExpiresIn(value: unknown, where: string): number | undefined {
