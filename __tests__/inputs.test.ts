@@ -149,3 +149,18 @@ describe('getSettings', () => {
     expect(error.message).not.toContain('s3cret')
   })
 })
+
+describe('getSettings with inputs set to empty strings', () => {
+  it('uses the defaults of action.yml', () => {
+    const given: Partial<Record<InputName, string>> = { client_id: 'id', client_secret: 's' }
+    const settings = getSettings({ getInput: name => given[name] ?? '', setSecret: () => undefined })
+    expect(settings).toMatchObject({
+      tokenUrl: new URL('https://datasaur.ai/api/oauth/token'),
+      authMethod: 'client_secret_post',
+      exportEnv: true,
+      envName: 'DATASAUR_ACCESS_TOKEN',
+      maxAttempts: 5,
+      timeoutMs: 30_000
+    })
+  })
+})

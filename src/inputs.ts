@@ -57,24 +57,26 @@ export interface InputSource {
 export function getSettings(source: InputSource): Settings {
   const clientSecret = source.getInput('client_secret')
   if (clientSecret) source.setSecret(clientSecret)
-  const clientId = required('client_id', source.getInput('client_id'))
+  // The runner fills in action.yml's defaults; an input set to '' explicitly gets the default too.
+  const read = (name: InputName): string => source.getInput(name) || (INPUT_DEFAULTS[name] ?? '')
+  const clientId = required('client_id', read('client_id'))
   required('client_secret', clientSecret)
 
-  const tokenUrlInput = source.getInput('token_url')
+  const tokenUrlInput = read('token_url')
   const tokenUrl = tokenUrlInput
     ? parseEndpoint('token_url', tokenUrlInput)
-    : tokenUrlFromBase(parseEndpoint('base_url', source.getInput('base_url') || INPUT_DEFAULTS.base_url))
+    : tokenUrlFromBase(parseEndpoint('base_url', read('base_url')))
 
   return {
     clientId,
     clientSecret,
     tokenUrl,
-    authMethod: parseAuthMethod(source.getInput('auth_method') || INPUT_DEFAULTS.auth_method),
-    scope: parseScope(source.getInput('scope')),
-    exportEnv: parseBoolean('export_env', source.getInput('export_env') || INPUT_DEFAULTS.export_env),
-    envName: parseEnvName(source.getInput('env_name') || INPUT_DEFAULTS.env_name),
-    maxAttempts: parseMaxAttempts(source.getInput('max_attempts') || INPUT_DEFAULTS.max_attempts),
-    timeoutMs: parseTimeout(source.getInput('timeout_seconds') || INPUT_DEFAULTS.timeout_seconds) * 1000
+    authMethod: parseAuthMethod(read('auth_method')),
+    scope: parseScope(read('scope')),
+    exportEnv: parseBoolean('export_env', read('export_env')),
+    envName: parseEnvName(read('env_name')),
+    maxAttempts: parseMaxAttempts(read('max_attempts')),
+    timeoutMs: parseTimeout(read('timeout_seconds')) * 1000
   }
 }
 
