@@ -500,22 +500,30 @@ describe('invalid inputs are refused before any request', () => {
     { input: 'auth_method', value: () => 'bogus', message: 'must be one of client_secret_post, client_secret_basic' },
     { input: 'export_env', value: () => 'yes', message: "must be a boolean (true or false); got 'yes'" },
     { input: 'scope', value: () => 'read "write"', message: 'must be space-separated scope names' },
-    { input: 'env_name', value: () => 'PATH', message: 'must not replace PATH, which later steps depend on' },
+    {
+      input: 'env_name',
+      value: () => 'PATH',
+      message: 'must not be PATH: the runner, a shell or a tool in later steps reads that variable'
+    },
     {
       input: 'env_name',
       value: () => '1BAD',
       message:
         "must be a valid environment variable name (letters, digits and '_', not starting with a digit); got '1BAD'"
     },
+    { input: 'env_name', value: () => 'GITHUB_TOKEN', message: 'must not be GITHUB_TOKEN: the runner' },
+    { input: 'env_name', value: () => 'INPUT_CLIENT_SECRET', message: 'must not be INPUT_CLIENT_SECRET: the runner' },
+    { input: 'env_name', value: () => 'all_proxy', message: 'must not be all_proxy: the runner' },
+    { input: 'base_url', value: () => 'datasaur.ai', message: "is not a valid URL: 'datasaur.ai'." },
     {
-      input: 'env_name',
-      value: () => 'GITHUB_TOKEN',
-      message: "must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got 'GITHUB_TOKEN'"
+      input: 'base_url',
+      value: () => 'https://app.datasaur.ai/graphql',
+      message: "is the GraphQL API's URL, https://app.datasaur.ai/graphql; set it to the deployment's root"
     },
     {
-      input: 'env_name',
-      value: () => 'runner_x',
-      message: "must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got 'runner_x'"
+      input: 'base_url',
+      value: s => s.tokenUrl,
+      message: 'is a token endpoint URL, http://127.0.0.1:'
     },
     { input: 'max_attempts', value: () => '0', message: "must be a whole number from 1 to 10; got '0'" },
     { input: 'max_attempts', value: () => '11', message: "must be a whole number from 1 to 10; got '11'" },

@@ -39,6 +39,9 @@ describe('getSettings', () => {
       clientId: 'id',
       clientSecret: 's3cret',
       tokenUrl: new URL('https://datasaur.ai/api/oauth/token'),
+      endpointInput: 'base_url',
+      otherHostHint: expect.stringContaining('https://app.datasaur.ai'),
+      baseUrlIgnored: false,
       authMethod: 'client_secret_post',
       scope: '',
       exportEnv: true,
@@ -127,14 +130,26 @@ describe('getSettings', () => {
     ['export_env', { export_env: 'yes' }, /Input 'export_env' must be a boolean/],
     ['env_name', { env_name: '1TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
     ['env_name', { env_name: 'MY-TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
-    ['env_name', { env_name: 'GITHUB_TOKEN' }, /Input 'env_name' must not start with GITHUB_, RUNNER_ or ACTIONS_/],
-    ['env_name', { env_name: 'runner_temp' }, /must not start with GITHUB_, RUNNER_ or ACTIONS_/],
-    ['env_name', { env_name: 'PATH' }, /Input 'env_name' must not replace PATH, which later steps depend on/],
-    ['env_name', { env_name: 'node_options' }, /must not replace NODE_OPTIONS/],
-    ['env_name', { env_name: 'LD_PRELOAD' }, /must not replace LD_PRELOAD/],
-    ['env_name', { env_name: 'https_proxy' }, /must not replace HTTPS_PROXY/],
-    ['env_name', { env_name: 'NODE_EXTRA_CA_CERTS' }, /must not replace NODE_EXTRA_CA_CERTS/],
-    ['env_name', { env_name: 'ACTIONS_RUNTIME_TOKEN' }, /must not start with GITHUB_, RUNNER_ or ACTIONS_/],
+    ['base_url', { base_url: 'datasaur.ai' }, /Input 'base_url' is not a valid URL: 'datasaur\.ai'\./],
+    [
+      'base_url',
+      { base_url: 'https://app.datasaur.ai/graphql' },
+      /Input 'base_url' is the GraphQL API's URL, https:\/\/app\.datasaur\.ai\/graphql; set it to the deployment's root \(https:\/\/app\.datasaur\.ai\): the action adds \/api\/oauth\/token\./
+    ],
+    [
+      'base_url',
+      { base_url: 'https://datasaur.example/prefix/graphql/' },
+      /root \(https:\/\/datasaur\.example\/prefix\)/
+    ],
+    [
+      'base_url',
+      { base_url: 'https://datasaur.ai/api/oauth/token' },
+      /Input 'base_url' is a token endpoint URL, https:\/\/datasaur\.ai\/api\/oauth\/token; set base_url to the deployment's root \(https:\/\/datasaur\.ai\), or pass the full endpoint URL as token_url\./
+    ],
+    ['base_url', { base_url: 'https://h.example/ds/oauth/token' }, /root \(https:\/\/h\.example\/ds\)/],
+    ['scope', { scope: 'read\u00a0write' }, /Input 'scope' must be space-separated/],
+    ['scope', { scope: 'read\u3000write' }, /Input 'scope' must be space-separated/],
+    ['env_name', { env_name: '##[add-mask]x' }, /got '# #\[add-mask\]x'/],
     ['max_attempts', { max_attempts: '0' }, /Input 'max_attempts' must be a whole number from 1 to 10/],
     ['max_attempts', { max_attempts: '11' }, /Input 'max_attempts'/],
     ['max_attempts', { max_attempts: '2.5' }, /Input 'max_attempts'/],
@@ -162,5 +177,106 @@ describe('getSettings with inputs set to empty strings', () => {
       maxAttempts: 5,
       timeoutMs: 30_000
     })
+  })
+})
+
+describe('env_name: names a later step, tool or the runner reads are refused', () => {
+  // The rule README states: reserved prefixes, the *_PROXY suffix and a list of names, in any case.
+  it.each([
+    'GITHUB_TOKEN',
+    'runner_temp',
+    'ACTIONS_RUNTIME_TOKEN',
+    'INPUT_CLIENT_SECRET',
+    'input_token',
+    'STATE_isPost',
+    'LD_PRELOAD',
+    'LD_LIBRARY_PATH',
+    'DYLD_INSERT_LIBRARIES',
+    'ALL_PROXY',
+    'all_proxy',
+    'FTP_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'NO_PROXY',
+    'NODE_OPTIONS',
+    'node_options',
+    'NODE_TLS_REJECT_UNAUTHORIZED',
+    'NODE_EXTRA_CA_CERTS',
+    'NODE_AUTH_TOKEN',
+    'NPM_CONFIG_REGISTRY',
+    'SSL_CERT_FILE',
+    'SSLKEYLOGFILE',
+    'GIT_SSH_COMMAND',
+    'GIT_ASKPASS',
+    'SSH_AUTH_SOCK',
+    'JAVA_TOOL_OPTIONS',
+    'JDK_JAVA_OPTIONS',
+    '_JAVA_OPTIONS',
+    'CLASSPATH',
+    'PYTHONPATH',
+    'PYTHONSTARTUP',
+    'PERL5OPT',
+    'RUBYOPT',
+    'BASH_ENV',
+    'BASHOPTS',
+    'CURL_CA_BUNDLE',
+    'REQUESTS_CA_BUNDLE',
+    'PATH',
+    'HOME',
+    'SHELL',
+    'ENV',
+    'IFS',
+    'SHELLOPTS',
+    'CDPATH',
+    'PS4',
+    'PROMPT_COMMAND',
+    'TMPDIR',
+    'TEMP',
+    'TMP',
+    'LANG',
+    'TZ',
+    'CI'
+  ])('refuses %s', name => {
+    const error = inputError({ ...valid, env_name: name })
+    expect(error.input).toBe('env_name')
+    expect(error.message).toBe(
+      `Input 'env_name' must not be ${name}: the runner, a shell or a tool in later steps reads that variable, ` +
+        'and a token in it would change what they do. Choose another name, such as DATASAUR_ACCESS_TOKEN.'
+    )
+  })
+
+  it.each(['DATASAUR_ACCESS_TOKEN', 'DATASAUR_TOKEN', 'MY_TOKEN', 'TOKEN', 'datasaur_token', 'PROXY_TOKEN', '_TOKEN'])(
+    'accepts %s',
+    name => expect(getSettings(source({ ...valid, env_name: name })).envName).toBe(name)
+  )
+})
+
+describe('getSettings: where the endpoint came from', () => {
+  it('names base_url and offers the other documented host for the default endpoint', () => {
+    const settings = getSettings(source(valid))
+    expect(settings).toMatchObject({ endpointInput: 'base_url', baseUrlIgnored: false })
+    expect(settings.otherHostHint).toBe(
+      'Datasaur also serves its API at https://app.datasaur.ai: if your workspace is there, set base_url: https://app.datasaur.ai.'
+    )
+  })
+
+  it('offers no other host once base_url is set', () => {
+    const settings = getSettings(source({ ...valid, base_url: 'https://datasaur.example' }))
+    expect(settings).toMatchObject({ endpointInput: 'base_url', otherHostHint: undefined, baseUrlIgnored: false })
+  })
+
+  it('names token_url when it is set, and says base_url is then unused', () => {
+    const settings = getSettings(
+      source({ ...valid, base_url: 'https://datasaur.example', token_url: 'https://auth.example/token' })
+    )
+    expect(settings).toMatchObject({ endpointInput: 'token_url', otherHostHint: undefined, baseUrlIgnored: true })
+    expect(settings.tokenUrl.href).toBe('https://auth.example/token')
+    expect(getSettings(source({ ...valid, token_url: 'https://auth.example/token' })).baseUrlIgnored).toBe(false)
+  })
+
+  it('keeps an IPv6 literal as the URL writes it', () => {
+    expect(getSettings(source({ ...valid, base_url: 'http://[::1]:8080' })).tokenUrl.href).toBe(
+      'http://[::1]:8080/api/oauth/token'
+    )
   })
 })

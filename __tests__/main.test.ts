@@ -1,73 +1,400 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { INPUT_DEFAULTS, type InputName } from '../src/inputs.js'
-import { run, type Runner } from '../src/main.js'
-import { systemClock } from '../src/retry.js'
-import { json, startTokenServer, token } from './support/token-server.js'
+import { createServer as createTcpServer, type Socket } from 'node:net'
+import { createServer as createHttpsServer } from 'node:https'
+import { createCertificateAuthority } from './support/certificates.js'
+import { runInProcess, type InProcessResult } from './support/in-process.js'
+import { establishedSilent, refuse, relayTo, silent, startProxy } from './support/proxy.js'
+import { json, raw, startTokenServer, token } from './support/token-server.js'
 
-// run() with a runner that records every call, against the loopback endpoint: the order in which the
-// action masks and publishes is visible here call by call.
+// run() from src/main.ts in this process, with the real @actions/core and @actions/http-client,
+// against loopback servers: what the user reads, what the runner's files receive, and what the
+// server saw. Retry waits are recorded, not slept.
 
-type Call = [method: string, ...args: string[]]
+const SECRET = 'Ab"cD\\eF-123456'
+const CLIENT = { client_id: 'ci-client', client_secret: SECRET }
 
-function recordingRunner(inputs: Partial<Record<InputName, string>>): Runner & { calls: Call[] } {
-  const calls: Call[] = []
-  const record =
-    (method: string) =>
-    (...args: unknown[]) => {
-      calls.push([method, ...args.map(String)])
-    }
-  return {
-    calls,
-    getInput: (name: string) => inputs[name as InputName] ?? INPUT_DEFAULTS[name as InputName] ?? '',
-    setSecret: record('setSecret'),
-    setOutput: record('setOutput'),
-    exportVariable: record('exportVariable'),
-    info: record('info'),
-    debug: record('debug'),
-    setFailed: record('setFailed')
-  } as Runner & { calls: Call[] }
+type TokenServer = Awaited<ReturnType<typeof startTokenServer>>
+const cleanups: (() => Promise<unknown> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+async function tokenServer(options: Parameters<typeof startTokenServer>[0] = {}): Promise<TokenServer> {
+  const server = await startTokenServer({ clientId: CLIENT.client_id, clientSecret: SECRET, ...options })
+  cleanups.push(server.close)
+  return server
 }
 
-let close: (() => Promise<void>) | undefined
-afterEach(async () => close?.())
+function lines(result: InProcessResult): string[] {
+  return result.stdout.split('\n').filter(Boolean)
+}
 
-describe('run', () => {
-  it('masks the token before it publishes anything, and counts expiry from when the request was sent', async () => {
-    const accessToken = 'tok-5f0c2e9a71'
-    const server = await startTokenServer({
-      replies: [(res, request, s) => setTimeout(() => token({ access_token: accessToken })(res, request, s), 2500)]
+/** The single `::error::` line's message, decoded as the runner decodes it. */
+function errorOf(result: InProcessResult): string {
+  const errors = lines(result).filter(line => line.startsWith('::error::'))
+  expect(errors).toHaveLength(1)
+  return errors[0].slice('::error::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+}
+
+function warningsOf(result: InProcessResult): string[] {
+  return lines(result)
+    .filter(line => line.startsWith('::warning::'))
+    .map(line => line.slice('::warning::'.length))
+}
+
+/** Nothing but `::add-mask::` lines may carry a secret, and no line may carry a legacy command. */
+function expectClean(result: InProcessResult, ...values: string[]): void {
+  const shown = lines(result).filter(line => !line.startsWith('::add-mask::'))
+  for (const value of [SECRET, 'AbcDeF-123456', ...values]) {
+    for (const line of shown) expect(line).not.toContain(value)
+  }
+  expect(result.stdout).not.toContain('##[')
+}
+
+function expectNothingPublished(result: InProcessResult): void {
+  expect(result.outputFile).toBe('')
+  expect(result.envFile).toBe('')
+}
+
+describe('a successful run', () => {
+  it('masks the secret first and the token before publishing it, and writes every output', async () => {
+    const server = await tokenServer({
+      replies: [(res, request, s) => setTimeout(() => token({ access_token: 'tok-5f0c2e9a71' })(res, request, s), 1200)]
     })
-    close = server.close
-    const runner = recordingRunner({ client_id: 'id', client_secret: 'secret', base_url: server.baseUrl })
     const started = Date.now()
-    await run(runner, systemClock)
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
 
-    const methods = runner.calls.map(([method, value]) => `${method}:${value}`)
-    const tokenMask = methods.indexOf(`setSecret:${accessToken}`)
-    const firstPublish = methods.findIndex(m => m.startsWith('setOutput') || m.startsWith('exportVariable'))
-    expect(methods[0]).toBe('setSecret:secret')
+    expect(result.code).toBe(0)
+    const log = lines(result)
+    expect(log[0]).toBe(`::add-mask::${SECRET}`)
+    const tokenMask = log.indexOf('::add-mask::tok-5f0c2e9a71')
     expect(tokenMask).toBeGreaterThan(0)
-    expect(firstPublish).toBe(tokenMask + 1)
-    expect(runner.calls.filter(([m]) => m === 'setFailed')).toEqual([])
-    expect(runner.calls.filter(([m]) => m === 'exportVariable')).toEqual([
-      ['exportVariable', 'DATASAUR_ACCESS_TOKEN', accessToken]
+    expect(log.slice(tokenMask + 1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Obtained a bearer token from ${server.tokenUrl}, valid until \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ; exported as DATASAUR_ACCESS_TOKEN\\.$`
+        )
+      )
     ])
-
-    // The answer took 2.5 s; expiry counts from the send, not from the answer.
-    const expiresAt = Date.parse(runner.calls.find(([m, name]) => m === 'setOutput' && name === 'expires_at')![2])
-    expect(expiresAt).toBeGreaterThanOrEqual(started - 1000 + 3600_000)
-    expect(expiresAt).toBeLessThanOrEqual(started + 1000 + 3600_000)
+    expect(result.outputs).toEqual({
+      access_token: 'tok-5f0c2e9a71',
+      token_type: 'bearer',
+      expires_in: '3600',
+      expires_at: expect.stringMatching(/Z$/)
+    })
+    expect(result.env).toEqual({ DATASAUR_ACCESS_TOKEN: 'tok-5f0c2e9a71' })
+    // The answer took 1.2 s; expiry counts from the send, not from the answer.
+    const expiresAt = Date.parse(result.outputs.expires_at)
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000 + 3600_000)
+    expect(expiresAt).toBeLessThan(started + 1000 + 3600_000)
+    expectClean(result, 'tok-5f0c2e9a71')
   })
 
-  it('publishes nothing and fails once when the endpoint rejects the client', async () => {
-    const server = await startTokenServer({ replies: [json(401, { error: 'invalid_client' })] })
-    close = server.close
-    const runner = recordingRunner({ client_id: 'id', client_secret: 'secret', base_url: server.baseUrl })
-    await run(runner, systemClock)
+  it('exports under env_name, or not at all with export_env false', async () => {
+    const server = await tokenServer()
+    const named = await runInProcess({ ...CLIENT, base_url: server.baseUrl, env_name: 'MY_TOKEN' })
+    expect(named.env).toEqual({ MY_TOKEN: server.issuedTokens[0] })
+    expect(lines(named).at(-1)).toMatch(/; exported as MY_TOKEN\.$/)
 
-    expect(runner.calls.filter(([m]) => m === 'setOutput' || m === 'exportVariable')).toEqual([])
-    const failures = runner.calls.filter(([m]) => m === 'setFailed')
-    expect(failures).toHaveLength(1)
-    expect(failures[0][1]).toMatch(/answered HTTP 401 with error 'invalid_client'/)
+    const none = await runInProcess({ ...CLIENT, base_url: server.baseUrl, export_env: 'false' })
+    expect(none.code).toBe(0)
+    expect(none.envFile).toBe('')
+    expect(none.outputs.access_token).toBe(server.issuedTokens[1])
+    expect(lines(none).at(-1)).toMatch(/valid until \S+Z\.$/)
+  })
+
+  it('does without GITHUB_ENV when export_env is false', async () => {
+    const server = await tokenServer()
+    const result = await runInProcess(
+      { ...CLIENT, base_url: server.baseUrl, export_env: 'false' },
+      { env: { GITHUB_ENV: undefined } }
+    )
+    expect(result.code).toBe(0)
+    expect(result.outputs.access_token).toBe(server.issuedTokens[0])
+  })
+
+  it.each([
+    ['no lifetime', {}],
+    ['expires_in 0', { expires_in: 0 }],
+    ['expires_in null', { expires_in: null }]
+  ])('leaves expires_in and expires_at empty for %s', async (_what, fields) => {
+    const server = await tokenServer({
+      replies: [json(200, { access_token: 'tok-no-expiry', token_type: 'bearer', ...fields })]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(result.code).toBe(0)
+    expect(result.outputs).toEqual({
+      access_token: 'tok-no-expiry',
+      token_type: 'bearer',
+      expires_in: '',
+      expires_at: ''
+    })
+    expect(lines(result).at(-1)).toContain('(no expiry given)')
+  })
+
+  it('accepts a JSON body that starts with a byte order mark', async () => {
+    const body = `\uFEFF${JSON.stringify({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: 60 })}`
+    const server = await tokenServer({ replies: [raw(200, body, { 'Content-Type': 'application/json' })] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(result.code).toBe(0)
+    expect(result.outputs).toMatchObject({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: '60' })
+  })
+
+  it('reaches an IPv6 literal endpoint', async () => {
+    const server = await startTokenServer({ clientId: CLIENT.client_id, clientSecret: SECRET, host: '::1' })
+    cleanups.push(server.close)
+    const result = await runInProcess({ ...CLIENT, base_url: `http://[::1]:${server.port}` })
+    expect(errorOrNothing(result)).toBe('')
+    expect(result.outputs.access_token).toBe(server.issuedTokens[0])
+  })
+})
+
+function errorOrNothing(result: InProcessResult): string {
+  return lines(result).find(line => line.startsWith('::error::')) ?? ''
+}
+
+describe('publishing all or nothing', () => {
+  it('fails before any request, writing nothing, when GITHUB_ENV cannot be written', async () => {
+    const server = await tokenServer()
+    const result = await runInProcess(
+      { ...CLIENT, base_url: server.baseUrl },
+      { env: { GITHUB_ENV: '/nonexistent-directory/env' } }
+    )
+    expect(result.code).toBe(1)
+    expect(server.requests).toHaveLength(0)
+    expect(errorOf(result)).toBe(
+      "The runner's GITHUB_ENV file cannot be written (ENOENT), so the token could not be handed to later steps; " +
+        'nothing was published. Check the runner and its disk.'
+    )
+    expectNothingPublished(result)
+  })
+
+  it.each(['GITHUB_OUTPUT', 'GITHUB_ENV'])(
+    'fails before any request, printing no set-output or set-env command, when %s is not set',
+    async variable => {
+      const server = await tokenServer()
+      const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl }, { env: { [variable]: undefined } })
+      expect(result.code).toBe(1)
+      expect(server.requests).toHaveLength(0)
+      expect(errorOf(result)).toBe(
+        `${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
+          'supports file commands and the node24 runtime (2.327.1 or later). Nothing was requested or published.'
+      )
+      expect(result.stdout).not.toMatch(/::set-(output|env)/)
+      expectNothingPublished(result)
+    }
+  )
+})
+
+describe('server text never becomes a workflow command or a secret', () => {
+  it.each([
+    ['##[stop-commands]resume'],
+    ['##[set-output name=access_token]forged'],
+    ['##[add-mask]x'],
+    ['x ##[warning file=/etc/passwd]y'],
+    ['###[stop-commands]t']
+  ])('neutralises %s in the retry line and in the error', async injected => {
+    const server = await tokenServer({
+      replies: [json(503, { error: injected }), json(503, { error: 'x', error_description: injected })]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, max_attempts: '2' })
+    expect(result.code).toBe(1)
+    expect(lines(result).find(line => line.startsWith('Attempt 1 of 2 failed'))).toMatch(/# #\[/)
+    expect(errorOf(result)).toMatch(/# #\[/)
+    expectClean(result)
+  })
+
+  it('keeps a line-leading :: and line breaks from the server out of the log', async () => {
+    const server = await tokenServer({
+      replies: [
+        json(401, { error: 'invalid_client', error_description: '\n::set-output name=x::y\r\n::stop-commands::z' })
+      ]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, max_attempts: '1' })
+    // Inside a line `::` is harmless; at the start of the server's text it is broken all the same.
+    expect(errorOf(result)).toContain("with error 'invalid_client' (: :set-output name=x::y ::stop-commands::z)")
+    expect(lines(result).filter(line => !line.startsWith('::add-mask::') && !line.startsWith('::debug::'))).toEqual([
+      expect.stringMatching(/^::error::/)
+    ])
+  })
+
+  it.each([
+    ['JSON-escaped', `client_secret "Ab\\"cD\\\\eF-123456" is not valid`],
+    ['as sent', `client_secret ${SECRET} is not valid`],
+    ['form-encoded', `body client_secret=${new URLSearchParams([['', SECRET]]).toString().slice(1)}`],
+    ['with its letters only', 'client_secret AbcDeF-123456 is not valid'],
+    ['lowercased and spaced', 'secret a b c d e f 1 2 3 4 5 6 rejected']
+  ])('withholds or cuts out a secret the server echoes %s', async (_form, description) => {
+    const server = await tokenServer({
+      replies: [json(401, { error: 'invalid_client', error_description: description })]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    const error = errorOf(result)
+    expect(error).toMatch(
+      /answered HTTP 401 with error 'invalid_client' \((.*\*\*\*.*|\[withheld: it repeats a secret\])\)/
+    )
+    expect(error.toLowerCase().replace(/[^a-z0-9]/g, '')).not.toContain('abcdef123456')
+    expectClean(result)
+  })
+
+  it('withholds an NFD echo of a non-ASCII secret', async () => {
+    const secret = 'pässwörd-Ünïcode-42'
+    const server = await tokenServer({
+      clientSecret: secret,
+      replies: [json(401, { error: 'invalid_client', error_description: `bad ${secret.normalize('NFD')} x` })]
+    })
+    const result = await runInProcess({ ...CLIENT, client_secret: secret, base_url: server.baseUrl })
+    const error = errorOf(result)
+    expect(error).not.toMatch(/passw|psswrd/i)
+    expect(error).toMatch(/\((bad \*\*\* x|\[withheld: it repeats a secret\])\)/)
+  })
+})
+
+describe('transport edges', () => {
+  it('warns that NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored, and still refuses an unverified certificate', async () => {
+    const pki = createCertificateAuthority()
+    cleanups.push(pki.remove)
+    const tls = createHttpsServer(pki.issue('localhost'), (_req, res) => res.end('{}'))
+    await new Promise<void>(resolve => tls.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => tls.close(resolve)))
+    const port = (tls.address() as { port: number }).port
+    const result = await runInProcess(
+      { ...CLIENT, base_url: `https://localhost:${port}` },
+      { env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } }
+    )
+    expect(result.code).toBe(1)
+    expect(warningsOf(result)).toEqual([
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
+        'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.'
+    ])
+    expect(errorOf(result)).toMatch(/^The TLS certificate of localhost:\d+ was issued by a CA that is not trusted/)
+    expectNothingPublished(result)
+  })
+
+  it('says base_url is unused when token_url is set as well', async () => {
+    const server = await tokenServer()
+    const result = await runInProcess({ ...CLIENT, base_url: 'https://datasaur.example', token_url: server.tokenUrl })
+    expect(result.code).toBe(0)
+    expect(warningsOf(result)).toEqual(["Input 'base_url' is not used because 'token_url' is set."])
+  })
+
+  it('refuses a loopback redirect from http to https on the same port, without retrying', async () => {
+    const server = await tokenServer({
+      replies: [(res, _request, s) => raw(307, '', { Location: `https://127.0.0.1:${s.port}/token` })(res, _request, s)]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint ${server.tokenUrl} redirected (307) to https://127.0.0.1:${server.port}/token, which ` +
+        "changes the scheme; the request was not sent there. Set 'base_url' to the endpoint's final address."
+    )
+  })
+
+  it('names the scheme of a Location that is not http', async () => {
+    const server = await tokenServer({ replies: [raw(307, '', { Location: 'javascript:alert(1)' })] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint ${server.tokenUrl} redirected (307) to a URL that is not http or https (scheme ` +
+        "'javascript'); the request was not sent there. Set 'base_url' to the endpoint's final address."
+    )
+  })
+
+  it('ignores a Retry-After that is neither delay-seconds nor an HTTP-date', async () => {
+    const server = await tokenServer({
+      replies: [json(503, {}, { 'Retry-After': 'Tue 2030' }), json(503, {}, { 'Retry-After': 'a 5' })]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl }, { clock: { random: () => 0.5 } })
+    expect(result.code).toBe(0)
+    // The backoff alone: half of [0, 2 s] and half of [0, 4 s].
+    expect(result.sleeps).toEqual([1000, 2000])
+  })
+
+  it('does not retry an answer that is not HTTP', async () => {
+    const garbage = createTcpServer((socket: Socket) => socket.on('data', () => socket.end('garbage\r\n\r\n')))
+    await new Promise<void>(resolve => garbage.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => garbage.close(resolve)))
+    let connections = 0
+    garbage.on('connection', () => connections++)
+    const port = (garbage.address() as { port: number }).port
+    const result = await runInProcess({ ...CLIENT, base_url: `http://127.0.0.1:${port}` })
+    expect(connections).toBe(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint http://127.0.0.1:${port}/api/oauth/token answered with something that is not HTTP ` +
+        "(HPE_INVALID_CONSTANT): check that 'base_url' points at the Datasaur server and not at another service."
+    )
+  })
+
+  it('refuses an expires_in whose expiry cannot be written with a four-digit year', async () => {
+    const server = await tokenServer({
+      replies: [json(200, { access_token: 'tok-long', token_type: 'bearer', expires_in: 1e12 })]
+    })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint ${server.tokenUrl} answered with an expires_in of 1000000000000 s, which ends after ` +
+        'the year 9999 and is not a token lifetime.'
+    )
+    expectNothingPublished(result)
+    expectClean(result, 'tok-long')
+  })
+})
+
+describe('every connection of an attempt is closed when it ends', () => {
+  it.each([
+    ['a proxy that never answers the CONNECT', silent()],
+    ['a proxy that opens the tunnel and relays nothing', establishedSilent()]
+  ])('through %s', async (_what, behaviour) => {
+    const proxy = await startProxy({ fallback: behaviour })
+    cleanups.push(proxy.close)
+    const started = Date.now()
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test', timeout_seconds: '0.5', max_attempts: '2' },
+      { env: { https_proxy: proxy.url, no_proxy: undefined, NO_PROXY: undefined } }
+    )
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(proxy.connects.map(c => c.target)).toEqual(['datasaur.test:443', 'datasaur.test:443'])
+    expect(errorOf(result)).toBe(
+      'The token endpoint https://datasaur.test/api/oauth/token did not answer within 0.5 s (timeout_seconds) ' +
+        `through the proxy 127.0.0.1:${proxy.port}. Check that the runner can reach datasaur.test, or raise ` +
+        'timeout_seconds if the server is slow. Gave up after 2 attempts (max_attempts).'
+    )
+    await proxy.allClosed(1000)
+  })
+
+  it('sends proxy credentials as Proxy-Authorization and masks them', async () => {
+    const proxy = await startProxy({ fallback: refuse(407) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { https_proxy: `http://ci-user:pr%40xy-pass@127.0.0.1:${proxy.port}`, no_proxy: undefined } }
+    )
+    expect(proxy.connects).toEqual([
+      { target: 'datasaur.test:443', authorization: `Basic ${Buffer.from('ci-user:pr@xy-pass').toString('base64')}` }
+    ])
+    // `::add-mask::` data is escaped by @actions/core: %2540 is how `%40` is written.
+    expect(lines(result)).toEqual(expect.arrayContaining(['::add-mask::pr%2540xy-pass', '::add-mask::pr@xy-pass']))
+    expect(errorOf(result)).toBe(
+      `The proxy 127.0.0.1:${proxy.port} asked for authentication (407): check the user and password in https_proxy.`
+    )
+    expectClean(result, 'pr@xy-pass', 'pr%40xy-pass')
+    await proxy.allClosed(1000)
+  })
+
+  it('relays through a proxy to a server whose certificate it then checks', async () => {
+    const pki = createCertificateAuthority()
+    cleanups.push(pki.remove)
+    const tls = createHttpsServer(pki.issue('datasaur.test', { fromDays: -3, toDays: -1 }), (_req, res) => res.end('{}'))
+    await new Promise<void>(resolve => tls.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => tls.close(resolve)))
+    const proxy = await startProxy({ fallback: relayTo((tls.address() as { port: number }).port) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { https_proxy: proxy.url, no_proxy: undefined } }
+    )
+    expect(proxy.connects).toHaveLength(1)
+    expect(errorOf(result)).toMatch(/^The TLS certificate of datasaur\.test (has expired|was issued by a CA)/)
+    await proxy.allClosed(1000)
   })
 })

@@ -201,18 +201,20 @@ describe('a self-hosted Datasaur behind a proxy and a private CA', () => {
   })
 
   it('goes direct, not through the proxy, for a host listed in no_proxy', async () => {
-    // Direct, datasaur.test does not resolve: the failure proves the proxy was bypassed.
-    const { result, proxied, tokenRequests } = await exchange(
-      { https_proxy: `http://127.0.0.1:${proxyPort}`, no_proxy: HOST, NODE_EXTRA_CA_CERTS: caPath },
-      { max_attempts: '1' }
-    )
+    // Direct, datasaur.test does not resolve: the failure proves the proxy was bypassed. A name that
+    // does not resolve is final, so the default max_attempts makes one attempt.
+    const { result, proxied, tokenRequests } = await exchange({
+      https_proxy: `http://127.0.0.1:${proxyPort}`,
+      no_proxy: HOST,
+      NODE_EXTRA_CA_CERTS: caPath
+    })
 
     expect(result.code).toBe(1)
     expect(proxied).toEqual([])
     expect(tokenRequests).toEqual([])
     expect(result.stdout).toMatch(
       new RegExp(
-        `^::error::Could not reach the token endpoint https://${HOST.replace('.', '\\.')}/api/oauth/token `,
+        `^::error::Could not resolve the host ${HOST.replace('.', '\\.')} of the token endpoint https://${HOST.replace('.', '\\.')}/api/oauth/token \\(ENOTFOUND\\): check the spelling of 'base_url'`,
         'm'
       )
     )
@@ -230,7 +232,9 @@ describe('a self-hosted Datasaur behind a proxy and a private CA', () => {
     expect(tlsErrors).toHaveLength(1)
     expect(tokenRequests).toEqual([])
     const log = visibleLog(result)
-    expect(log).toMatch(/^::error::The TLS certificate of datasaur\.test was not accepted \([A-Z_]+\)/m)
+    expect(log).toMatch(
+      /^::error::The TLS certificate of datasaur\.test was issued by a CA that is not trusted \([A-Z_]+\)/m
+    )
     expect(log).toContain('set NODE_EXTRA_CA_CERTS')
     expect(log.match(/Attempt \d+: POST/g)).toHaveLength(1)
     expect(log).not.toContain('retrying')

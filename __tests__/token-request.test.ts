@@ -6,8 +6,10 @@ import {
   formEncode,
   MAX_REDIRECTS,
   MAX_RESPONSE_BYTES,
-  sendTokenRequest
+  sendTokenRequest,
+  type SendOptions
 } from '../src/token-request.js'
+import { Redactor } from '../src/log-text.js'
 import { VERSION } from '../src/version.js'
 import { clientOf, json, raw, reset, startTokenServer, trickle } from './support/token-server.js'
 
@@ -24,8 +26,17 @@ function settings(overrides: Partial<Settings> = {}): Settings {
     envName: 'DATASAUR_ACCESS_TOKEN',
     maxAttempts: 5,
     timeoutMs: 5000,
+    endpointInput: 'base_url',
+    baseUrlIgnored: false,
     ...overrides
   }
+}
+
+/** Options for one attempt: a time limit, and the secret as the action registers it. */
+function send(timeoutMs: number): SendOptions {
+  const redactor = new Redactor()
+  redactor.add(SECRET)
+  return { timeoutMs, redactor }
 }
 
 describe('formEncode', () => {
@@ -83,7 +94,7 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     async authMethod => {
       const s = await server()
       const request = buildTokenRequest(settings({ authMethod, tokenUrl: new URL(s.tokenUrl), scope: 'a b' }))
-      const response = await sendTokenRequest(request, 5000)
+      const response = await sendTokenRequest(request, send(5000))
       expect(response.status).toBe(200)
       expect(JSON.parse(response.body).access_token).toBe(s.issuedTokens[0])
       const [received] = s.requests
@@ -100,16 +111,17 @@ describe('sendTokenRequest against a loopback endpoint', () => {
 
   it('returns a non-200 answer for the parser to judge', async () => {
     const s = await server({ replies: [json(401, { error: 'invalid_client' })] })
-    const response = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 5000)
+    const response = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), send(5000))
     expect(response.status).toBe(401)
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client' })
   })
 
   it('turns a reset connection into a retryable error', async () => {
     const s = await server({ replies: [reset()] })
-    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 5000).catch(
-      e => e
-    )
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+      send(5000)
+    ).catch(e => e)
     expect(error).toBeInstanceOf(AttemptError)
     expect(error.options.retryable).toBe(true)
     expect(error.message).toMatch(/Could not reach the token endpoint .* \(ECONNRESET\)/)
@@ -120,16 +132,17 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     const url = new URL(s.tokenUrl)
     await s.close()
     close = undefined
-    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: url })), 5000).catch(e => e)
+    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: url })), send(5000)).catch(e => e)
     expect(error.options).toMatchObject({ retryable: true, reason: 'ECONNREFUSED' })
   })
 
   it('cuts off a body that trickles past the deadline', async () => {
     const s = await server({ replies: [trickle(50)] })
     const started = Date.now()
-    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 400).catch(
-      e => e
-    )
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+      send(400)
+    ).catch(e => e)
     expect(Date.now() - started).toBeLessThan(2000)
     expect(error.options.retryable).toBe(true)
     expect(error.message).toMatch(/did not answer within 0.4 s \(timeout_seconds\)/)
@@ -139,9 +152,10 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     const big = 'x'.repeat(MAX_RESPONSE_BYTES + 1)
     for (const headers of [{}, { 'Content-Length': String(big.length) }]) {
       const s = await server({ replies: [raw(200, big, headers)] })
-      const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 5000).catch(
-        e => e
-      )
+      const error = await sendTokenRequest(
+        buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+        send(5000)
+      ).catch(e => e)
       expect(error.message).toMatch(/body larger than 64 KiB/)
       expect(error.options.retryable).toBe(false)
       await s.close()
@@ -152,7 +166,7 @@ describe('sendTokenRequest against a loopback endpoint', () => {
   it('follows a same-host 307 with the body unchanged', async () => {
     const s = await server({ path: '/moved/token', replies: [raw(307, '', { Location: '/moved/token' })] })
     const request = buildTokenRequest(settings({ tokenUrl: new URL(`${s.baseUrl}/api/oauth/token`) }))
-    const response = await sendTokenRequest(request, 5000)
+    const response = await sendTokenRequest(request, send(5000))
     expect(response.status).toBe(200)
     expect(response.finalUrl.pathname).toBe('/moved/token')
     expect(response.url.pathname).toBe('/api/oauth/token')
@@ -166,14 +180,14 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     const hop = raw(307, '', { Location: '/api/oauth/token' })
     const s = await server({ replies: Array.from({ length: MAX_REDIRECTS }, () => hop) })
     const request = buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) }))
-    expect((await sendTokenRequest(request, 5000)).status).toBe(200)
+    expect((await sendTokenRequest(request, send(5000))).status).toBe(200)
     expect(s.requests).toHaveLength(MAX_REDIRECTS + 1)
     await s.close()
 
     const looping = await server({ replies: Array.from({ length: MAX_REDIRECTS + 1 }, () => hop) })
     const error = await sendTokenRequest(
       buildTokenRequest(settings({ tokenUrl: new URL(looping.tokenUrl) })),
-      5000
+      send(5000)
     ).catch(e => e)
     expect(error.message).toMatch(/redirected more than 3 times/)
     expect(error.options.retryable).toBe(false)
@@ -190,9 +204,10 @@ describe('sendTokenRequest against a loopback endpoint', () => {
         }
       ]
     })
-    const error = await sendTokenRequest(buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })), 5000).catch(
-      e => e
-    )
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+      send(5000)
+    ).catch(e => e)
     expect(error).toBeInstanceOf(AttemptError)
     expect(error.options).toMatchObject({ retryable: true, reason: 'ECONNRESET' })
   })

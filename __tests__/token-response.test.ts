@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { AttemptError } from '../src/errors.js'
 import type { TokenHttpResponse } from '../src/token-request.js'
-import { parseTokenResponse } from '../src/token-response.js'
+import { Redactor } from '../src/log-text.js'
+import { parseTokenResponse, type ResponseContext } from '../src/token-response.js'
 
 const SENT_AT = new Date('2026-01-01T12:00:00.000Z')
 
@@ -15,9 +16,16 @@ function response(status: number, body: unknown, headers: Record<string, string>
   }
 }
 
-function failure(res: TokenHttpResponse, secrets: string[] = []): AttemptError {
+/** What the action passes the parser: a redactor that knows `secrets`, the endpoint's input, the method. */
+function context(secrets: string[] = [], extra: Partial<ResponseContext> = {}): ResponseContext {
+  const redactor = new Redactor()
+  for (const secret of secrets) redactor.add(secret)
+  return { redactor, endpointInput: 'base_url', authMethod: 'client_secret_post', ...extra }
+}
+
+function failure(res: TokenHttpResponse, secrets: string[] = [], extra: Partial<ResponseContext> = {}): AttemptError {
   try {
-    parseTokenResponse(res, SENT_AT, secrets)
+    parseTokenResponse(res, SENT_AT, context(secrets, extra))
   } catch (error) {
     if (error instanceof AttemptError) return error
     throw error
@@ -29,7 +37,8 @@ describe('parseTokenResponse: success', () => {
   it('returns the token, keeping token_type as sent and counting expiry from the send time', () => {
     const token = parseTokenResponse(
       response(200, { access_token: '618f4778abc', token_type: 'Bearer', expires_in: 3600, extra: [1] }),
-      SENT_AT
+      SENT_AT,
+      context()
     )
     expect(token).toEqual({
       accessToken: '618f4778abc',
@@ -40,18 +49,24 @@ describe('parseTokenResponse: success', () => {
   })
 
   it('leaves the expiry empty when the server gives none', () => {
-    const token = parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer' }), SENT_AT)
+    const token = parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer' }), SENT_AT, context())
     expect(token.expiresIn).toBeUndefined()
     expect(token.expiresAt).toBeUndefined()
   })
 
-  it('accepts expires_in 0 and as a digit string', () => {
+  it('reads expires_in 0 as no lifetime, and accepts a digit string', () => {
+    const zero = parseTokenResponse(
+      response(200, { access_token: 't', token_type: 'BEARER', expires_in: 0 }),
+      SENT_AT,
+      context()
+    )
+    expect(zero).toEqual({ accessToken: 't', tokenType: 'BEARER', expiresIn: undefined, expiresAt: undefined })
     expect(
-      parseTokenResponse(response(200, { access_token: 't', token_type: 'BEARER', expires_in: 0 }), SENT_AT).expiresAt
-    ).toEqual(SENT_AT)
-    expect(
-      parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer', expires_in: '60' }), SENT_AT)
-        .expiresIn
+      parseTokenResponse(
+        response(200, { access_token: 't', token_type: 'bearer', expires_in: '60' }),
+        SENT_AT,
+        context()
+      ).expiresIn
     ).toBe(60)
   })
 })
@@ -136,7 +151,7 @@ describe('parseTokenResponse: error answers', () => {
       response(400, { error: 'invalid_request\n::set-env', error_description: `"x"\r\n::add-mask::${'y'.repeat(500)}` })
     )
     expect(error.message).not.toMatch(/[\r\n"]/)
-    expect(error.message).toMatch(/error 'invalid_request::set-env' \(x::add-mask::y+…\)/)
+    expect(error.message).toMatch(/error 'invalid_request ::set-env' \(x ::add-mask::y+…\)/)
     expect(error.message.length).toBeLessThan(500)
   })
 })
@@ -199,6 +214,6 @@ describe('parseTokenResponse: answers that are not what they seem', () => {
     const error = failure(
       response(200, { access_token: 't', token_type: 'bearer', expires_in: Number.MAX_SAFE_INTEGER })
     )
-    expect(error.message).toMatch(/expires_in too large to be a date/)
+    expect(error.message).toMatch(/expires_in of 9007199254740991 s, which ends after the year 9999/)
   })
 })

@@ -1,3 +1,5 @@
+import { logSafe } from './log-text.js'
+
 /**
  * Rules about where credentials may be sent. Used for the configured endpoint and again for every
  * redirect, so a server cannot talk the action into a weaker destination than the user configured.
@@ -28,14 +30,14 @@ export type RedirectDecision = { follow: true; url: URL } | { follow: false; rea
 /**
  * A redirect is followed only when it keeps method and body (307/308, RFC 9110 §15.4.8-9), stays on
  * the same host or a subdomain of it and on the same port (another port is another service), and
- * does not downgrade to plain http (except on loopback).
+ * keeps the scheme (no downgrade to plain http; plain http only on loopback).
  * 301/302/303 would turn the POST into a GET and drop the grant, so they are reported instead.
  */
 export function checkRedirect(
   from: URL,
   status: number,
   location: string | undefined,
-  describeTarget: (target: URL) => string = describeEndpoint
+  describeTarget: (target: URL) => string = target => logSafe(describeEndpoint(target), 200)
 ): RedirectDecision {
   if (!location) return { follow: false, reason: `answered ${status} without a Location header` }
   let target: URL
@@ -44,6 +46,11 @@ export function checkRedirect(
   } catch {
     return { follow: false, reason: `answered ${status} with an invalid Location header` }
   }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    // The scheme is the server's text: only a short, printable form of it is quoted.
+    const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20)
+    return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` }
+  }
   const where = describeTarget(target)
   if (status !== 307 && status !== 308) {
     return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` }
@@ -51,7 +58,7 @@ export function checkRedirect(
   if (target.username || target.password) {
     return { follow: false, reason: `redirected (${status}) to a URL with embedded credentials` }
   }
-  const secure = target.protocol === 'https:' || (target.protocol === 'http:' && isLoopbackHost(target.hostname))
+  const secure = target.protocol === 'https:' || isLoopbackHost(target.hostname)
   const downgrade = from.protocol === 'https:' && target.protocol !== 'https:'
   if (!secure || downgrade) {
     return { follow: false, reason: `redirected (${status}) to ${where}, which is not https` }
@@ -60,6 +67,11 @@ export function checkRedirect(
   const toHost = target.hostname.toLowerCase()
   if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
     return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` }
+  }
+  // Only loopback http can reach this with a different scheme: an upgrade to https on the same port
+  // cannot be the same service, so the configured URL is wrong.
+  if (target.protocol !== from.protocol) {
+    return { follow: false, reason: `redirected (${status}) to ${where}, which changes the scheme` }
   }
   return { follow: true, url: target }
 }

@@ -1,5 +1,6 @@
 import { InputError } from './errors.js'
 import { isLoopbackHost } from './endpoint.js'
+import { logSafe } from './log-text.js'
 
 /**
  * Input names and the defaults `action.yml` declares for them. A test keeps the two identical, so
@@ -26,6 +27,15 @@ export type AuthMethod = (typeof AUTH_METHODS)[number]
 /** The token endpoint path below `base_url`, as Datasaur serves it. */
 export const TOKEN_PATH = 'api/oauth/token'
 
+/**
+ * Datasaur's credentials page gives the token endpoint on the default host, while its API guide and
+ * its own clients use this one; when the default endpoint answers like something else, say so.
+ */
+export const OTHER_DOCUMENTED_BASE_URL = 'https://app.datasaur.ai'
+const OTHER_HOST_HINT =
+  `Datasaur also serves its API at ${OTHER_DOCUMENTED_BASE_URL}: if your workspace is there, set ` +
+  `base_url: ${OTHER_DOCUMENTED_BASE_URL}.`
+
 export const MAX_ATTEMPTS_LIMIT = 10
 export const TIMEOUT_SECONDS_LIMIT = 300
 
@@ -34,6 +44,12 @@ export interface Settings {
   clientId: string
   clientSecret: string
   tokenUrl: URL
+  /** The input `tokenUrl` came from, for messages that say what to check. */
+  endpointInput: 'base_url' | 'token_url'
+  /** A hint for answers that are not a token endpoint's, when the endpoint is the default one. */
+  otherHostHint?: string
+  /** Set when `base_url` was given but `token_url` overrides it. */
+  baseUrlIgnored: boolean
   authMethod: AuthMethod
   scope: string
   exportEnv: boolean
@@ -63,14 +79,19 @@ export function getSettings(source: InputSource): Settings {
   required('client_secret', clientSecret)
 
   const tokenUrlInput = read('token_url')
+  const baseUrlInput = read('base_url')
   const tokenUrl = tokenUrlInput
     ? parseEndpoint('token_url', tokenUrlInput)
-    : tokenUrlFromBase(parseEndpoint('base_url', read('base_url')))
+    : tokenUrlFromBase(parseBaseUrl(baseUrlInput))
+  const defaultEndpoint = !tokenUrlInput && baseUrlInput === INPUT_DEFAULTS.base_url
 
   return {
     clientId,
     clientSecret,
     tokenUrl,
+    endpointInput: tokenUrlInput ? 'token_url' : 'base_url',
+    otherHostHint: defaultEndpoint ? OTHER_HOST_HINT : undefined,
+    baseUrlIgnored: Boolean(tokenUrlInput) && baseUrlInput !== INPUT_DEFAULTS.base_url,
     authMethod: parseAuthMethod(read('auth_method')),
     scope: parseScope(read('scope')),
     exportEnv: parseBoolean('export_env', read('export_env')),
@@ -97,14 +118,20 @@ function required(name: InputName, value: string): string {
  * a fragment; a query is allowed on `token_url` and kept.
  */
 function parseEndpoint(name: 'base_url' | 'token_url', value: string): URL {
+  // Input values are quoted in messages only where they cannot hold credentials, and made log-safe:
+  // an input can come from text a workflow does not control.
+  const quoted = quoteInput(value)
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(name, `Input '${name}' is not a valid URL. Expected an https URL such as https://datasaur.ai.`)
+    throw new InputError(
+      name,
+      `Input '${name}' is not a valid URL: ${quoted}. Expected an https URL such as https://datasaur.ai.`
+    )
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `Input '${name}' must be an https URL, got the scheme '${url.protocol}'.`)
+    throw new InputError(name, `Input '${name}' must be an https URL, got the scheme '${logSafe(url.protocol, 20)}'.`)
   }
   if (url.username || url.password) {
     throw new InputError(
@@ -125,6 +152,40 @@ function parseEndpoint(name: 'base_url' | 'token_url', value: string): URL {
   return url
 }
 
+/**
+ * `base_url` is the deployment's root. Its two likely mix-ups, the GraphQL API's URL and the token
+ * endpoint's, would otherwise be posted to as `<url>/api/oauth/token` and end in a bare 404.
+ */
+function parseBaseUrl(value: string): URL {
+  const url = parseEndpoint('base_url', value)
+  const path = url.pathname.replace(/\/+$/, '')
+  const root = (suffix: RegExp): string => {
+    const rootUrl = new URL(url.href)
+    rootUrl.pathname = path.replace(suffix, '') || '/'
+    return rootUrl.href.replace(/\/$/, '')
+  }
+  if (/\/graphql$/i.test(path)) {
+    throw new InputError(
+      'base_url',
+      `Input 'base_url' is the GraphQL API's URL, ${url.href}; set it to the deployment's root ` +
+        `(${root(/\/graphql$/i)}): the action adds /${TOKEN_PATH}.`
+    )
+  }
+  if (/\/oauth\/token$/i.test(path)) {
+    throw new InputError(
+      'base_url',
+      `Input 'base_url' is a token endpoint URL, ${url.href}; set base_url to the deployment's root ` +
+        `(${root(/(\/api)?\/oauth\/token$/i)}), or pass the full endpoint URL as token_url.`
+    )
+  }
+  return url
+}
+
+/** An input's value as messages quote it: made log-safe, since an input may carry text from anywhere. */
+function quoteInput(value: string): string {
+  return `'${logSafe(value, 100)}'`
+}
+
 /** `<base_url>/api/oauth/token`, keeping a path prefix and ignoring a trailing slash. */
 export function tokenUrlFromBase(base: URL): URL {
   const url = new URL(base.href)
@@ -137,15 +198,22 @@ function parseAuthMethod(value: string): AuthMethod {
   if (!method) {
     throw new InputError(
       'auth_method',
-      `Input 'auth_method' must be one of ${AUTH_METHODS.join(', ')}; got '${value}'.`
+      `Input 'auth_method' must be one of ${AUTH_METHODS.join(', ')}; got ${quoteInput(value)}.`
     )
   }
   return method
 }
 
-/** RFC 6749 §3.3: space-separated scope tokens of visible ASCII other than `"` and `\`. */
+/**
+ * RFC 6749 §3.3: scope tokens of visible ASCII other than `"` and `\`, separated by spaces. Runs of
+ * ASCII whitespace (a YAML block may bring line breaks) become one space; any other whitespace, such
+ * as a no-break space, is not a separator and is refused.
+ */
 function parseScope(value: string): string {
-  const scope = value.split(/\s+/).filter(Boolean).join(' ')
+  const scope = value
+    .split(/[ \t\r\n]+/)
+    .filter(Boolean)
+    .join(' ')
   if (!/^[\x21\x23-\x5B\x5D-\x7E ]*$/.test(scope)) {
     throw new InputError(
       'scope',
@@ -159,51 +227,82 @@ function parseScope(value: string): string {
 function parseBoolean(name: InputName, value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
-  throw new InputError(name, `Input '${name}' must be a boolean (true or false); got '${value}'.`)
+  throw new InputError(name, `Input '${name}' must be a boolean (true or false); got ${quoteInput(value)}.`)
 }
 
 /**
- * Variables that shells, Node, the dynamic loader or HTTP clients act on (this action among them, in
- * the proxy and private-CA setup): a token in their place breaks later steps.
+ * Names a token must not take over, because something other than the later steps' own code reads
+ * them: the runner (`GITHUB_`, `RUNNER_`, `ACTIONS_`, and `INPUT_`/`STATE_`, which feed later actions'
+ * inputs and state), the dynamic loader (`LD_`, `DYLD_`), proxies (`*_PROXY`, any case), TLS and
+ * language tools (`NODE_`, `NPM_CONFIG_`, `GIT_`, `SSH_`, `SSL`, `PYTHON`, `JAVA_`, `PERL`, `RUBY`,
+ * `BASH`, `CURL_`) and shells. The README states the same rule.
  */
-const PROTECTED_ENV_NAMES = [
+export const RESERVED_ENV_PREFIXES = [
+  'GITHUB_',
+  'RUNNER_',
+  'ACTIONS_',
+  'INPUT_',
+  'STATE_',
+  'LD_',
+  'DYLD_',
+  'NODE_',
+  'NPM_CONFIG_',
+  'GIT_',
+  'SSH_',
+  'SSL',
+  'PYTHON',
+  'JAVA_',
+  'PERL',
+  'RUBY',
+  'BASH',
+  'CURL_'
+]
+export const RESERVED_ENV_SUFFIXES = ['_PROXY']
+export const RESERVED_ENV_NAMES = [
   'PATH',
   'HOME',
   'SHELL',
   'ENV',
-  'BASH_ENV',
-  'NODE_OPTIONS',
-  'NODE_EXTRA_CA_CERTS',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-  'LD_PRELOAD',
-  'LD_LIBRARY_PATH',
-  'DYLD_INSERT_LIBRARIES',
-  'CI'
+  'IFS',
+  'SHELLOPTS',
+  'CDPATH',
+  'PS4',
+  'PROMPT_COMMAND',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'LANG',
+  'TZ',
+  'CI',
+  'CLASSPATH',
+  'JDK_JAVA_OPTIONS',
+  '_JAVA_OPTIONS',
+  'REQUESTS_CA_BUNDLE'
 ]
 
 /**
- * The runner rejects or misbehaves on variables it owns, and a name with other characters cannot be
- * read back as `$NAME` in a shell, so both are refused up front. Windows treats names without case.
+ * A name with characters other than letters, digits and `_` cannot be read back as `$NAME` in a
+ * shell, and a reserved name (see above) would change what later steps do. Windows treats names
+ * without case, and so do proxy-aware tools (`all_proxy`), so the check ignores case.
  */
 function parseEnvName(value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
     throw new InputError(
       'env_name',
-      `Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting with a digit); got '${value}'.`
+      "Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting " +
+        `with a digit); got ${quoteInput(value)}.`
     )
   }
-  if (/^(GITHUB|RUNNER|ACTIONS)_/i.test(value)) {
+  const upper = value.toUpperCase()
+  const reserved =
+    RESERVED_ENV_NAMES.includes(upper) ||
+    RESERVED_ENV_PREFIXES.some(prefix => upper.startsWith(prefix)) ||
+    RESERVED_ENV_SUFFIXES.some(suffix => upper.endsWith(suffix))
+  if (reserved) {
     throw new InputError(
       'env_name',
-      `Input 'env_name' must not start with GITHUB_, RUNNER_ or ACTIONS_, which the runner reserves; got '${value}'.`
-    )
-  }
-  if (PROTECTED_ENV_NAMES.includes(value.toUpperCase())) {
-    throw new InputError(
-      'env_name',
-      `Input 'env_name' must not replace ${value.toUpperCase()}, which later steps depend on; choose another name.`
+      `Input 'env_name' must not be ${value}: the runner, a shell or a tool in later steps reads that ` +
+        'variable, and a token in it would change what they do. Choose another name, such as DATASAUR_ACCESS_TOKEN.'
     )
   }
   return value
@@ -214,7 +313,7 @@ function parseMaxAttempts(value: string): number {
   if (!(attempts >= 1 && attempts <= MAX_ATTEMPTS_LIMIT)) {
     throw new InputError(
       'max_attempts',
-      `Input 'max_attempts' must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}; got '${value}'.`
+      `Input 'max_attempts' must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}; got ${quoteInput(value)}.`
     )
   }
   return attempts
@@ -225,7 +324,7 @@ function parseTimeout(value: string): number {
   if (!(seconds > 0 && seconds <= TIMEOUT_SECONDS_LIMIT)) {
     throw new InputError(
       'timeout_seconds',
-      `Input 'timeout_seconds' must be a number of seconds above 0 and at most ${TIMEOUT_SECONDS_LIMIT}; got '${value}'.`
+      `Input 'timeout_seconds' must be a number of seconds above 0 and at most ${TIMEOUT_SECONDS_LIMIT}; got ${quoteInput(value)}.`
     )
   }
   return seconds

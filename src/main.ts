@@ -1,16 +1,15 @@
 import * as core from '@actions/core'
 import { describeEndpoint } from './endpoint.js'
+import { readEnvironment, type Environment } from './environment.js'
+import { checkWritable, writeFileCommands } from './file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
-import { redact } from './redact.js'
+import { neutralizeLine, Redactor } from './log-text.js'
 import { systemClock, withRetries, type RetryClock } from './retry.js'
 import { buildTokenRequest, sendTokenRequest } from './token-request.js'
 import { parseTokenResponse, type Token } from './token-response.js'
 
 /** The part of `@actions/core` this action uses; tests and the benchmark run the real one. */
-export type Runner = Pick<
-  typeof core,
-  'getInput' | 'setSecret' | 'setOutput' | 'exportVariable' | 'info' | 'debug' | 'setFailed'
->
+export type Runner = Pick<typeof core, 'getInput' | 'setSecret' | 'info' | 'debug' | 'warning' | 'setFailed'>
 
 /** Output names, as action.yml declares them. */
 export const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'] as const
@@ -18,69 +17,104 @@ type OutputName = (typeof OUTPUT_NAMES)[number]
 
 /**
  * The action: read the settings, exchange the credentials for a token, publish it. This is the only
- * module that talks to the runner, so every mask, output, variable and failure is visible here.
- * Nothing is published until the token has passed validation; on any failure nothing is.
+ * module that talks to the runner, so every mask, output, variable, log line and failure is visible
+ * here. Nothing is published until the token has passed validation; on any failure nothing is.
  */
-export async function run(runner: Runner = core, clock: RetryClock = systemClock): Promise<void> {
-  const secrets = new Secrets(runner)
+export async function run(
+  runner: Runner = core,
+  clock: RetryClock = systemClock,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  const log = new StepLog(runner)
   try {
     const settings = getSettings({
       getInput: (name: InputName) => runner.getInput(name),
-      setSecret: value => secrets.mask(value)
+      setSecret: value => log.mask(value)
     })
-    const token = await requestToken(settings, runner, clock, secrets)
-    publish(settings, token, runner)
+    const environment = readEnvironment(env, settings.exportEnv)
+    for (const value of environment.proxySecrets) log.mask(value)
+    checkWritable(Object.values(environment.files))
+    if (environment.tlsVerificationOffRequested) {
+      log.warning(
+        'NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
+          'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.'
+      )
+    }
+    if (settings.baseUrlIgnored) log.warning("Input 'base_url' is not used because 'token_url' is set.")
+    const token = await requestToken(settings, environment, log, clock)
+    publish(settings, token, environment.files, log)
   } catch (error) {
-    runner.setFailed(secrets.redact(error instanceof Error ? error.message : String(error)))
+    log.fail(error instanceof Error ? error.message : String(error))
   }
 }
 
 /**
- * Every value the runner is told to mask. Messages are scrubbed of them too, so a secret echoed back
- * by a server cannot reach the log even where the runner's masking does not apply.
+ * Everything the action prints goes through here: secrets are masked with the runner and cut out of
+ * every line, and no line can be read as a workflow command.
  */
-class Secrets {
-  readonly values: string[] = []
+class StepLog {
+  readonly redactor = new Redactor()
   constructor(private readonly runner: Runner) {}
 
   mask(value: string): void {
     this.runner.setSecret(value)
-    this.values.push(value)
+    this.redactor.add(value)
   }
 
-  redact(text: string): string {
-    return redact(text, this.values)
+  private clean(text: string): string {
+    return neutralizeLine(this.redactor.redact(text))
+  }
+
+  info(text: string): void {
+    this.runner.info(this.clean(text))
+  }
+
+  debug(text: string): void {
+    this.runner.debug(this.clean(text))
+  }
+
+  warning(text: string): void {
+    this.runner.warning(this.clean(text))
+  }
+
+  fail(text: string): void {
+    this.runner.setFailed(this.clean(text))
   }
 }
 
-async function requestToken(settings: Settings, runner: Runner, clock: RetryClock, secrets: Secrets): Promise<Token> {
+async function requestToken(settings: Settings, environment: Environment, log: StepLog, clock: RetryClock) {
   const request = buildTokenRequest(settings)
-  for (const value of request.derivedSecrets) secrets.mask(value)
+  for (const value of request.derivedSecrets) log.mask(value)
   const endpoint = describeEndpoint(settings.tokenUrl)
+  const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile }
+  const responseContext = {
+    redactor: log.redactor,
+    endpointInput: settings.endpointInput,
+    authMethod: settings.authMethod,
+    otherHostHint: settings.otherHostHint
+  }
   return withRetries(
     async attempt => {
-      runner.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`)
+      log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`)
       const sentAt = new Date(clock.now())
-      const response = await sendTokenRequest(request, settings.timeoutMs)
-      runner.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`)
-      const token = parseTokenResponse(response, sentAt, secrets.values)
-      secrets.mask(token.accessToken)
+      const response = await sendTokenRequest(request, sendOptions)
+      log.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`)
+      const token = parseTokenResponse(response, sentAt, responseContext)
+      log.mask(token.accessToken)
       return token
     },
     {
       maxAttempts: settings.maxAttempts,
       clock,
       onRetry: ({ attempt, maxAttempts, reason, delayMs }) =>
-        runner.info(
-          secrets.redact(
-            `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`
-          )
+        log.info(
+          `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`
         )
     }
   )
 }
 
-function publish(settings: Settings, token: Token, runner: Runner): void {
+function publish(settings: Settings, token: Token, files: Environment['files'], log: StepLog): void {
   const expiresAt = token.expiresAt ? token.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : ''
   const outputs: Record<OutputName, string> = {
     access_token: token.accessToken,
@@ -88,9 +122,11 @@ function publish(settings: Settings, token: Token, runner: Runner): void {
     expires_in: token.expiresIn === undefined ? '' : String(token.expiresIn),
     expires_at: expiresAt
   }
-  for (const name of OUTPUT_NAMES) runner.setOutput(name, outputs[name])
-  if (settings.exportEnv) runner.exportVariable(settings.envName, token.accessToken)
-  runner.info(
+  writeFileCommands([
+    { ...files.output, values: OUTPUT_NAMES.map(name => [name, outputs[name]]) },
+    ...(files.env ? [{ ...files.env, values: [[settings.envName, token.accessToken]] as [string, string][] }] : [])
+  ])
+  log.info(
     `Obtained a ${token.tokenType} token from ${describeEndpoint(settings.tokenUrl)}` +
       `${expiresAt ? `, valid until ${expiresAt}` : ' (no expiry given)'}` +
       `${settings.exportEnv ? `; exported as ${settings.envName}` : ''}.`

@@ -38,14 +38,55 @@ export function retryDelayMs(failedAttempts: number, retryAfterMs: number | unde
   return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs))
 }
 
-/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Unparseable values are ignored. */
+/**
+ * RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date (§5.6.7). Anything else is ignored,
+ * not guessed at: a lenient date parser reads "a 5" as a day in 2001 and "Tue 2030" as a wait of years.
+ */
 export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | undefined {
   if (!value) return undefined
   const text = value.trim()
   if (/^\d+$/.test(text)) return Number(text) * 1000
-  const date = Date.parse(text)
-  if (Number.isNaN(date) || !/[A-Za-z]/.test(text)) return undefined
-  return Math.max(0, date - nowMs)
+  const date = parseHttpDate(text, nowMs)
+  return date === undefined ? undefined : Math.max(0, date - nowMs)
+}
+
+const DAY_NAMES = 'Mon|Tue|Wed|Thu|Fri|Sat|Sun'
+const LONG_DAY_NAMES = 'Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday'
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+/** IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const IMF_FIXDATE = new RegExp(`^(?:${DAY_NAMES}), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+/** The obsolete RFC 850 form, e.g. `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const RFC850_DATE = new RegExp(`^(?:${LONG_DAY_NAMES}), (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`)
+/** ANSI C's asctime() form, e.g. `Sun Nov  6 08:49:37 1994`. */
+const ASCTIME_DATE = new RegExp(`^(?:${DAY_NAMES}) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`)
+
+/** The three HTTP-date forms of RFC 9110 §5.6.7, as milliseconds since the epoch. */
+export function parseHttpDate(text: string, nowMs: number): number | undefined {
+  let fields: [day: string, month: string, year: number, h: string, m: string, s: string] | undefined
+  let match: RegExpExecArray | null
+  if ((match = IMF_FIXDATE.exec(text))) {
+    fields = [match[1], match[2], Number(match[3]), match[4], match[5], match[6]]
+  } else if ((match = RFC850_DATE.exec(text))) {
+    // A two-digit year more than 50 years ahead is the most recent past year with those digits.
+    const thisYear = new Date(nowMs).getUTCFullYear()
+    let year = Math.floor(thisYear / 100) * 100 + Number(match[3])
+    if (year > thisYear + 50) year -= 100
+    fields = [match[1], match[2], year, match[4], match[5], match[6]]
+  } else if ((match = ASCTIME_DATE.exec(text))) {
+    fields = [match[2], match[1], Number(match[6]), match[3], match[4], match[5]]
+  }
+  if (!fields) return undefined
+  const [day, month, year, hours, minutes, seconds] = fields
+  const values = [Number(day), Number(hours), Number(minutes), Number(seconds)]
+  const date = Date.UTC(year, MONTHS.indexOf(month), values[0], values[1], values[2], values[3])
+  // Out-of-range fields (31 Feb, 25:00) would roll over into another date: such a value is not one.
+  const parsed = new Date(date)
+  if (parsed.getUTCDate() !== values[0] || parsed.getUTCHours() !== values[1] || parsed.getUTCMinutes() !== values[2]) {
+    return undefined
+  }
+  return date
 }
 
 /** Time and chance, injected so the policy is tested without waiting. */

@@ -1,20 +1,23 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
+import { AttemptConnections } from './attempt-connections.js'
 import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from './errors.js'
 import type { Settings } from './inputs.js'
+import { logSafe, type Redactor } from './log-text.js'
+import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from './version.js'
 
 /** A token request ready to send; `derivedSecrets` must be masked before it is. */
 export interface TokenRequest {
   url: URL
+  /** The input `url` came from, for messages that say what to check. */
+  endpointInput: 'base_url' | 'token_url'
   headers: Record<string, string>
   body: string
   /** Values computed from the client secret (its form encoding, the Basic credentials). */
   derivedSecrets: string[]
-  /** The secret and every value derived from it: never to be quoted in a message. */
-  secrets: string[]
 }
 
 /** What the endpoint answered, with the body read in full (and bounded). */
@@ -26,6 +29,13 @@ export interface TokenHttpResponse {
   status: number
   headers: IncomingHttpHeaders
   body: string
+}
+
+/** How one attempt is sent: its time limit, what messages must not repeat, the CA file in use. */
+export interface SendOptions {
+  timeoutMs: number
+  redactor: Redactor
+  extraCaFile?: string
 }
 
 /** Token responses are a few hundred bytes; anything past this is not one and is not read further. */
@@ -68,186 +78,134 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
   if (settings.scope) form.set('scope', settings.scope)
   return {
     url: settings.tokenUrl,
+    endpointInput: settings.endpointInput,
     headers,
     body: form.toString(),
-    derivedSecrets,
-    secrets: [settings.clientSecret, ...derivedSecrets]
+    derivedSecrets
   }
 }
 
 /**
  * Sends one attempt: the POST, up to `MAX_REDIRECTS` safe redirects, and the body, all within
- * `timeoutMs`. Failures become `AttemptError`s that say whether trying again could help.
+ * `timeoutMs`. Failures become `AttemptError`s that say whether trying again could help. Whatever
+ * the outcome, every connection the attempt opened is closed before this returns.
  */
-export async function sendTokenRequest(request: TokenRequest, timeoutMs: number): Promise<TokenHttpResponse> {
+export async function sendTokenRequest(request: TokenRequest, options: SendOptions): Promise<TokenHttpResponse> {
+  const connections = new AttemptConnections()
   // http-client's own redirects and retries are off: both are decided here and in retry.ts.
-  const client = new HttpClient(USER_AGENT, [], {
+  const client = new HttpClient(USER_AGENT, [connections], {
     allowRedirects: false,
     allowRetries: false,
     keepAlive: false,
-    socketTimeout: timeoutMs
+    socketTimeout: options.timeoutMs
   })
+  const exchange = new Exchange(request, options, connections)
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut(request.url, timeoutMs)), timeoutMs)
+    timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs)
   })
-  const inFlight: InFlight = {}
   try {
-    return await Promise.race([postFollowingRedirects(client, request, inFlight), deadline])
+    return await Promise.race([exchange.run(client), deadline])
   } finally {
     clearTimeout(timer)
-    // Nothing of a timed-out attempt may outlive it, or a trickling body would keep the step
-    // running. dispose() closes the client's direct sockets but not a proxy tunnel, so the
-    // response being read is destroyed as well, which closes whichever socket carries it.
-    inFlight.message?.destroy()
+    // Nothing of the attempt may outlive it, or a silent proxy or a trickling body would keep the
+    // process running long after the step's outcome is known.
+    connections.destroyAll()
     client.dispose()
   }
 }
 
-/** The response currently being read, so the deadline can cut it off. */
-interface InFlight {
-  message?: IncomingMessage
-}
+/** One attempt's walk along redirects, keeping what the deadline needs to know. */
+class Exchange {
+  /** The URL being requested now. */
+  url: URL
 
-async function postFollowingRedirects(
-  client: HttpClient,
-  request: TokenRequest,
-  inFlight: InFlight
-): Promise<TokenHttpResponse> {
-  let url = request.url
-  for (let hop = 0; ; hop++) {
-    let message: IncomingMessage
-    try {
-      message = (await client.request('POST', url.href, request.body, request.headers)).message
-      inFlight.message = message
-    } catch (error) {
-      throw networkError(request.url, url, error)
-    }
-    const status = message.statusCode ?? 0
-    if (!REDIRECT_STATUSES.has(status)) {
-      const body = await readBody(request.url, status, message)
-      return { url: request.url, finalUrl: url, status, headers: message.headers, body }
-    }
-    message.destroy()
-    const decision = checkRedirect(url, status, message.headers.location, target =>
-      mentionsSecret(target, request.secrets) ? 'a Location that contains the client secret' : describeEndpoint(target)
-    )
-    if (!decision.follow) {
-      throw new AttemptError(
-        `The token endpoint ${describeEndpoint(request.url)} ${decision.reason}; the request was not sent there. ` +
-          "Set 'base_url' or 'token_url' to the endpoint's final address.",
-        { retryable: false, reason: `HTTP ${status}` }
-      )
-    }
-    if (hop >= MAX_REDIRECTS) {
-      throw new AttemptError(
-        `The token endpoint ${describeEndpoint(request.url)} redirected more than ${MAX_REDIRECTS} times. ` +
-          "Set 'base_url' or 'token_url' to the endpoint's final address.",
-        { retryable: false, reason: `HTTP ${status}` }
-      )
-    }
-    url = decision.url
+  constructor(
+    private readonly request: TokenRequest,
+    private readonly options: SendOptions,
+    private readonly connections: AttemptConnections
+  ) {
+    this.url = request.url
   }
-}
 
-/** Reads the body up to `MAX_RESPONSE_BYTES`; a longer one is cut off, not buffered. */
-function readBody(url: URL, status: number, message: IncomingMessage): Promise<string> {
-  const tooLarge = (): AttemptError =>
-    new AttemptError(
-      `The token endpoint ${describeEndpoint(url)} answered HTTP ${status} with a body larger than ` +
-        `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`,
-      { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` }
-    )
-  return new Promise((resolve, reject) => {
-    if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
-      message.destroy()
-      reject(tooLarge())
-      return
+  context(): NetworkContext {
+    return {
+      endpoint: this.request.url,
+      url: this.url,
+      endpointInput: this.request.endpointInput,
+      proxy: this.connections.proxy,
+      extraCaFile: this.options.extraCaFile
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    message.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_RESPONSE_BYTES) {
+  }
+
+  async run(client: HttpClient): Promise<TokenHttpResponse> {
+    const { request } = this
+    for (let hop = 0; ; hop++) {
+      let message: IncomingMessage
+      try {
+        message = (await client.request('POST', this.url.href, request.body, request.headers)).message
+      } catch (error) {
+        throw networkError(error, this.context())
+      }
+      const status = message.statusCode ?? 0
+      if (!REDIRECT_STATUSES.has(status)) {
+        const body = await this.readBody(status, message)
+        return { url: request.url, finalUrl: this.url, status, headers: message.headers, body }
+      }
+      message.destroy()
+      const decision = checkRedirect(this.url, status, message.headers.location, target =>
+        this.options.redactor.mentions(target.href)
+          ? 'a Location that contains the client secret'
+          : logSafe(describeEndpoint(target), 200)
+      )
+      const where = describeEndpoint(request.url)
+      const fix = `Set '${request.endpointInput}' to the endpoint's final address.`
+      if (!decision.follow) {
+        throw new AttemptError(
+          `The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}`,
+          {
+            retryable: false,
+            reason: `HTTP ${status}`
+          }
+        )
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new AttemptError(`The token endpoint ${where} redirected more than ${MAX_REDIRECTS} times. ${fix}`, {
+          retryable: false,
+          reason: `HTTP ${status}`
+        })
+      }
+      this.url = decision.url
+    }
+  }
+
+  /** Reads the body up to `MAX_RESPONSE_BYTES`; a longer one is cut off, not buffered. */
+  private readBody(status: number, message: IncomingMessage): Promise<string> {
+    const tooLarge = (): AttemptError =>
+      new AttemptError(
+        `The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
+          `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`,
+        { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` }
+      )
+    return new Promise((resolve, reject) => {
+      if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
         message.destroy()
         reject(tooLarge())
-      } else {
-        chunks.push(chunk)
+        return
       }
+      const chunks: Buffer[] = []
+      let size = 0
+      message.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_RESPONSE_BYTES) {
+          message.destroy()
+          reject(tooLarge())
+        } else {
+          chunks.push(chunk)
+        }
+      })
+      message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      message.on('error', error => reject(networkError(error, this.context())))
     })
-    message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    message.on('error', error => reject(networkError(url, url, error)))
-  })
-}
-
-/** Certificate problems are configuration, not weather: retrying cannot fix them. */
-const CERTIFICATE_ERRORS = new Set([
-  'CERT_CHAIN_TOO_LONG',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REJECTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-  'INVALID_CA',
-  'INVALID_PURPOSE',
-  'PATH_LENGTH_EXCEEDED',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-])
-
-/** `endpoint` is the configured endpoint, which the message names; `url` is the one that failed. */
-function networkError(endpoint: URL, url: URL, error: unknown): AttemptError {
-  const code = errorCode(error)
-  const where = describeEndpoint(endpoint)
-  if (CERTIFICATE_ERRORS.has(code)) {
-    return new AttemptError(
-      `The TLS certificate of ${url.host} was not accepted (${code}). If the server uses a private or ` +
-        'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).',
-      { retryable: false, reason: code }
-    )
   }
-  return new AttemptError(`Could not reach the token endpoint ${where} (${code}).`, { retryable: true, reason: code })
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code
-  // http-client reports its socket timeout as a plain Error without a code.
-  if (error instanceof Error && error.message.startsWith('Request timeout')) return 'ETIMEDOUT'
-  return 'network error'
-}
-
-function timedOut(url: URL, timeoutMs: number): AttemptError {
-  return new AttemptError(
-    `The token endpoint ${describeEndpoint(url)} did not answer within ${timeoutMs / 1000} s (timeout_seconds).`,
-    { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` }
-  )
-}
-
-/**
- * Whether a redirect target repeats the secret in any form a server might echo it: as sent, URL- or
- * form-encoded, decoded, or lowercased by the URL parser in a host name.
- */
-function mentionsSecret(target: URL, secrets: string[]): boolean {
-  const texts = [target.href, safeDecode(target.href)].map(text => text.toLowerCase())
-  return secrets.some(secret => secret && texts.some(text => text.includes(secret.toLowerCase())))
-}
-
-/** Decodes each run of valid %XX escapes, leaving stray '%' signs as they are. */
-function safeDecode(text: string): string {
-  return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-    try {
-      return decodeURIComponent(run)
-    } catch {
-      return run
-    }
-  })
 }

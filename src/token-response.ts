@@ -1,6 +1,7 @@
 import { describeEndpoint } from './endpoint.js'
 import { AttemptError } from './errors.js'
-import { redact } from './redact.js'
+import type { AuthMethod } from './inputs.js'
+import type { Redactor } from './log-text.js'
 import { isRetryableStatus } from './retry.js'
 import type { TokenHttpResponse } from './token-request.js'
 
@@ -9,9 +10,22 @@ export interface Token {
   accessToken: string
   /** As the server spelled it; always `bearer` in some case. */
   tokenType: string
-  /** `expires_in` as sent, in seconds; undefined when the server did not say. */
+  /** `expires_in` as sent, in seconds; undefined when the server did not give a lifetime. */
   expiresIn?: number
   expiresAt?: Date
+}
+
+/** What the parser needs besides the answer: what to keep out of messages, and what to suggest. */
+export interface ResponseContext {
+  redactor: Redactor
+  /** The input the endpoint came from, named in hints. */
+  endpointInput: 'base_url' | 'token_url'
+  authMethod: AuthMethod
+  /**
+   * Set when the endpoint is the default one: said when it answers like something other than a
+   * token endpoint, since Datasaur documents another host as well.
+   */
+  otherHostHint?: string
 }
 
 /**
@@ -34,6 +48,10 @@ const OAUTH_ERROR_HINTS = new Map<string, string>(
   })
 )
 
+/** Said after an `invalid_client` when the credentials went in HTTP Basic. */
+const BASIC_AUTH_HINT =
+  "Datasaur documents the form post (auth_method: client_secret_post, the default): remove 'auth_method' and try again."
+
 /** Hints for statuses that came without an OAuth error body. */
 const STATUS_HINTS = new Map<number, string>([
   [401, 'Check the client_id and client_secret secrets, and auth_method.'],
@@ -45,23 +63,32 @@ const STATUS_HINTS = new Map<number, string>([
   [405, "This address does not accept POST: check 'base_url' or 'token_url'."]
 ])
 
+/** The latest `expires_at` that ISO 8601's four-digit year can write. */
+const LATEST_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59)
+
 /**
  * Turns the endpoint's answer into a validated token, or an `AttemptError` that says what the server
  * answered and what to do. `sentAt` is when the request left, the moment `expires_in` counts from.
- * `secrets` are scrubbed from any server text quoted in a message before it is shortened, so an
- * echoed secret cannot survive even in part.
+ * Server text quoted in a message goes through the redactor, so neither a secret it echoes nor a
+ * workflow command it carries reaches the log.
  */
-export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, secrets: string[] = []): Token {
+export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, context: ResponseContext): Token {
   const where = describeEndpoint(response.url)
   const json = parseJson(response.body)
-  const quote = (text: string, maxLength: number): string => sanitize(redact(text, secrets), maxLength)
-  const contentType = quote(String(response.headers['content-type'] ?? 'none'), 60)
-  if (response.status !== 200) throw endpointError(response, where, json, contentType, quote)
+  const contentType = context.redactor.quote(String(response.headers['content-type'] ?? 'none'), 60)
+  if (response.status !== 200) throw endpointError(response, where, json, contentType, context)
 
+  if (!response.body.trim()) {
+    // An answer cut short before its first byte: the next attempt may get all of it.
+    throw new AttemptError(`The token endpoint ${where} answered HTTP 200 with an empty body.`, {
+      retryable: true,
+      reason: 'HTTP 200, empty body'
+    })
+  }
   if (!isObject(json)) {
     throw invalid(
       `The token endpoint ${where} answered HTTP 200 with content type '${contentType}', but a JSON object was ` +
-        "expected; a proxy or login page may be in the way. Check 'base_url' or 'token_url'."
+        `expected; a proxy or login page may be in the way. Check '${context.endpointInput}'.${otherHost(context)}`
     )
   }
   const accessToken = json.access_token
@@ -83,25 +110,33 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, se
     const quotable =
       typeof tokenType === 'string' &&
       /^[A-Za-z0-9_.-]{1,20}$/.test(tokenType) &&
-      ![accessToken, ...secrets].some(value => value.includes(tokenType))
+      !accessToken.includes(tokenType) &&
+      !context.redactor.overlaps(tokenType)
     const got = quotable ? `'${tokenType}'` : typeof tokenType === 'string' ? 'an unsupported value' : 'none'
     throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`)
   }
   const expiresIn = parseExpiresIn(json.expires_in, where)
   const expiresAt = expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000)
-  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-    throw invalid(`The token endpoint ${where} answered with an expires_in too large to be a date.`)
+  if (expiresAt && !(expiresAt.getTime() <= LATEST_EXPIRY_MS)) {
+    throw invalid(
+      `The token endpoint ${where} answered with an expires_in of ${expiresIn} s, which ends after the year 9999 ` +
+        'and is not a token lifetime.'
+    )
   }
   return { accessToken, tokenType, expiresIn, expiresAt }
 }
 
+/**
+ * `expires_in` is RECOMMENDED (RFC 6749 §5.1): absent or `null` means no lifetime was given, and so
+ * does 0, which would otherwise make the token expire the moment it was requested.
+ */
 function parseExpiresIn(value: unknown, where: string): number | undefined {
   if (value === undefined || value === null) return undefined
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
   if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
     throw invalid(`The token endpoint ${where} answered with an expires_in that is not a whole number of seconds.`)
   }
-  return seconds
+  return seconds === 0 ? undefined : seconds
 }
 
 function endpointError(
@@ -109,26 +144,29 @@ function endpointError(
   where: string,
   json: unknown,
   contentType: string,
-  quote: (text: string, maxLength: number) => string
+  context: ResponseContext
 ): AttemptError {
   const { status } = response
   const serverText = (key: string, maxLength: number): string =>
-    isObject(json) && typeof json[key] === 'string' ? quote(json[key], maxLength) : ''
+    isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : ''
   const oauthError = serverText('error', 64)
   const description = serverText('error_description', 200)
   const oauthHint = OAUTH_ERROR_HINTS.get(oauthError)
   const retryable = isRetryableStatus(status) && !oauthHint
+  const notJson = Boolean(response.body.trim()) && json === undefined
 
   let message = `The token endpoint ${where} answered HTTP ${status}`
   if (oauthError) {
     message += ` with error '${oauthError}'${description ? ` (${description})` : ''}`
-  } else if (response.body.trim() && json === undefined) {
+  } else if (notJson) {
     // An HTML page from a proxy, a WAF or a login wall: say what came instead of the JSON error.
     message += ` with content type '${contentType}' where JSON was expected`
   }
   message += '.'
   const hint = oauthHint ?? STATUS_HINTS.get(status)
   if (hint) message += ` ${hint}`
+  if (oauthError === 'invalid_client' && context.authMethod === 'client_secret_basic') message += ` ${BASIC_AUTH_HINT}`
+  if (!oauthError && (status === 404 || status === 405 || notJson)) message += otherHost(context)
 
   const retryAfter = response.headers['retry-after']
   return new AttemptError(message, {
@@ -138,14 +176,19 @@ function endpointError(
   })
 }
 
+function otherHost(context: ResponseContext): string {
+  return context.otherHostHint ? ` ${context.otherHostHint}` : ''
+}
+
 function invalid(message: string): AttemptError {
   // A 200 that fails validation is a broken or hostile answer, not a passing fault.
   return new AttemptError(message, { retryable: false, reason: 'invalid token response' })
 }
 
+/** JSON, allowing the UTF-8 byte order mark some servers put first (RFC 8259 §8.1 lets parsers ignore it). */
 function parseJson(body: string): unknown {
   try {
-    return JSON.parse(body)
+    return JSON.parse(body.replace(/^\uFEFF/, ''))
   } catch {
     return undefined
   }
@@ -153,14 +196,4 @@ function parseJson(body: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/**
- * Server-supplied text that goes into a message: RFC 6749 §5.2 limits `error` and
- * `error_description` to printable ASCII without `"` and `\`; everything else is dropped, and the
- * text is cut short, so a response cannot inject workflow commands or flood the log.
- */
-function sanitize(text: string, maxLength: number): string {
-  const clean = text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '').trim()
-  return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean
 }

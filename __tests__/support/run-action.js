@@ -27,8 +27,13 @@ export function inputEnv(inputs) {
   return env
 }
 
-/** Parses a GITHUB_OUTPUT / GITHUB_ENV file: `name<<delimiter`, value lines, `delimiter`; or `name=value`. */
+/**
+ * Parses a GITHUB_OUTPUT / GITHUB_ENV file: `name<<delimiter`, value lines, `delimiter`; or `name=value`.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
 export function parseFileCommands(text) {
+  /** @type {Record<string, string>} */
   const values = {}
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {

@@ -23,8 +23,12 @@ export const DEMO_CLIENT_SECRET = 'demo-secret/+= :%~'
  * @property {string} [clientSecret]
  * @property {string} [path] token endpoint path, default /api/oauth/token
  * @property {number} [port] default 0 (any free port)
+ * @property {string} [host] address to listen on, default 127.0.0.1 (`::1` for IPv6)
  * @property {number} [expiresIn] default 3600
  * @property {number} [ratePerSecond] admit this many requests per second, answer 429 with Retry-After: 1 beyond
+ * @property {number} [holdFirst] leave the first this many token requests unanswered until the last of them has
+ *   arrived, then answer them all at once, in order of arrival: clients that start one by one arrive together.
+ *   The seconds of `ratePerSecond` count from that release.
  * @property {Reply[]} [replies] answers for the first requests, in order; the default behaviour after them
  * @typedef {object} TokenServer
  * @property {string} baseUrl e.g. http://127.0.0.1:40000
@@ -32,6 +36,7 @@ export const DEMO_CLIENT_SECRET = 'demo-secret/+= :%~'
  * @property {number} port
  * @property {RecordedRequest[]} requests every request received, in order
  * @property {string[]} issuedTokens every access token issued
+ * @property {number | undefined} releasedAt when the requests held by `holdFirst` were answered (ms since the epoch)
  * @property {() => string} issueToken answer body for a valid request: a new token
  * @property {() => Promise<void>} close
  */
@@ -116,8 +121,11 @@ export async function startTokenServer(options = {}) {
   const path = options.path ?? '/api/oauth/token'
   const replies = [...(options.replies ?? [])]
   const sockets = new Set()
-  const started = Date.now()
+  /** Where the seconds of `ratePerSecond` start: now, or the release of the requests held by `holdFirst`. */
+  let started = Date.now()
   const admitted = new Map()
+  /** @type {(() => void)[] | undefined} the answers to the requests held by `holdFirst`, until the release */
+  let held = options.holdFirst ? [] : undefined
 
   const state = {
     clientId: options.clientId ?? DEMO_CLIENT_ID,
@@ -127,6 +135,7 @@ export async function startTokenServer(options = {}) {
     port: 0,
     /** @type {RecordedRequest[]} */ requests: [],
     /** @type {string[]} */ issuedTokens: [],
+    /** @type {number | undefined} */ releasedAt: undefined,
     issueToken() {
       const accessToken = randomBytes(20).toString('hex')
       state.issuedTokens.push(accessToken)
@@ -157,25 +166,40 @@ export async function startTokenServer(options = {}) {
       const scripted = replies.shift()
       if (scripted) return scripted(res, request, state)
       if (new URL(request.path, 'http://x').pathname !== path) return json(404, { error: 'not_found' })(res)
-      if (options.ratePerSecond !== undefined) {
-        const second = Math.floor((request.at - started) / 1000)
-        const count = (admitted.get(second) ?? 0) + 1
-        admitted.set(second, count)
-        if (count > options.ratePerSecond) {
-          return json(429, { error: 'rate_limited' }, { 'Retry-After': '1' })(res)
-        }
+      if (held) {
+        held.push(() => admit(res, request, Date.now()))
+        if (held.length < (options.holdFirst ?? 0)) return
+        const release = held
+        held = undefined
+        state.releasedAt = started = Date.now()
+        return release.forEach(answer => answer())
       }
-      datasaur()(res, request, state)
+      admit(res, request, request.at)
     })
   })
+
+  /** Answers a token request as the endpoint does at `at`: 429 beyond `ratePerSecond`, else as Datasaur. */
+  function admit(res, request, at) {
+    if (options.ratePerSecond !== undefined) {
+      const second = Math.floor((at - started) / 1000)
+      const count = (admitted.get(second) ?? 0) + 1
+      admitted.set(second, count)
+      if (count > options.ratePerSecond) {
+        return json(429, { error: 'rate_limited' }, { 'Retry-After': '1' })(res)
+      }
+    }
+    datasaur()(res, request, state)
+  }
+
   server.on('connection', socket => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise(resolve => server.listen(options.port ?? 0, '127.0.0.1', () => resolve(undefined)))
+  const host = options.host ?? '127.0.0.1'
+  await new Promise(resolve => server.listen(options.port ?? 0, host, () => resolve(undefined)))
   const address = server.address()
   state.port = typeof address === 'object' && address ? address.port : 0
-  state.baseUrl = `http://127.0.0.1:${state.port}`
+  state.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${state.port}`
   state.tokenUrl = `${state.baseUrl}${path}`
   return state
 }

@@ -1,0 +1,97 @@
+// Runs the action's own code, `run()` from src/main.ts, in this process: with the real @actions/core
+// printing to stdout (captured here), the real @actions/http-client, and GITHUB_OUTPUT / GITHUB_ENV
+// files in a temporary directory. It sees what the bundle suites see, but runs src/, so a broken
+// change to src/ is caught here too, and waits are recorded instead of slept.
+
+import * as core from '@actions/core'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { run } from '../../src/main.js'
+import type { RetryClock } from '../../src/retry.js'
+import { inputEnv, parseFileCommands } from './run-action.js'
+
+export interface InProcessResult {
+  /** 1 when the step failed (what `core.setFailed` sets), else 0. */
+  code: number
+  stdout: string
+  outputs: Record<string, string>
+  env: Record<string, string>
+  outputFile: string
+  envFile: string
+  /** Every wait the retry policy asked for, in ms, in order. */
+  sleeps: number[]
+}
+
+export interface InProcessOptions {
+  /** Variables of the step's environment (proxy, TLS, RUNNER_DEBUG...); `undefined` removes one. */
+  env?: Record<string, string | undefined>
+  /** Replaces parts of the clock; by default time is real, waits are recorded and skipped, random is 0. */
+  clock?: Partial<RetryClock>
+}
+
+/**
+ * Runs the action once with `inputs` (action.yml's defaults for the rest). Not reentrant: it sets
+ * process.env and captures process.stdout for the duration of the run.
+ */
+export async function runInProcess(
+  inputs: Record<string, string>,
+  options: InProcessOptions = {}
+): Promise<InProcessResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'datasaur-in-process-'))
+  const outputPath = join(dir, 'output')
+  const envPath = join(dir, 'env')
+  writeFileSync(outputPath, '')
+  writeFileSync(envPath, '')
+  const sleeps: number[] = []
+  const clock: RetryClock = {
+    now: () => Date.now(),
+    sleep: async ms => {
+      sleeps.push(ms)
+    },
+    random: () => 0,
+    ...options.clock
+  }
+  const variables: Record<string, string | undefined> = {
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_ENV: envPath,
+    ...inputEnv(inputs),
+    ...options.env
+  }
+  const saved = Object.fromEntries(Object.keys(variables).map(name => [name, process.env[name]]))
+  const write = process.stdout.write
+  let stdout = ''
+  try {
+    setVariables(variables)
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdout += String(chunk)
+      return true
+    }) as typeof process.stdout.write
+    process.exitCode = undefined
+    await run(core, clock, process.env)
+  } finally {
+    process.stdout.write = write
+    setVariables(saved)
+  }
+  const code = process.exitCode === 1 ? 1 : 0
+  process.exitCode = undefined
+  const outputFile = readFileSync(outputPath, 'utf8')
+  const envFile = readFileSync(envPath, 'utf8')
+  rmSync(dir, { recursive: true, force: true })
+  return {
+    code,
+    stdout,
+    outputs: parseFileCommands(outputFile),
+    env: parseFileCommands(envFile),
+    outputFile,
+    envFile,
+    sleeps
+  }
+}
+
+function setVariables(variables: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(variables)) {
+    if (value === undefined) delete process.env[name]
+    else process.env[name] = value
+  }
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs'
+import { ActionError } from './errors.js'
+import type { CommandFile } from './file-commands.js'
+import { logSafe } from './log-text.js'
+
+/** What the action takes from the step's environment besides its inputs. */
+export interface Environment {
+  /** GITHUB_OUTPUT, where outputs go, and GITHUB_ENV, where the variable goes (only with export_env). */
+  files: { output: CommandFile; env?: CommandFile }
+  /** NODE_EXTRA_CA_CERTS, checked to name a readable file of PEM certificates. */
+  extraCaFile?: string
+  /** Credentials in the proxy variables, in every form they may be printed in; to be masked. */
+  proxySecrets: string[]
+  /** Set when NODE_TLS_REJECT_UNAUTHORIZED=0 asks Node not to verify certificates (it is ignored). */
+  tlsVerificationOffRequested: boolean
+}
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
+
+/**
+ * Reads and checks the environment. The runner's file-command variables must be set: without them
+ * `@actions/core` would print outputs, the token among them, as `::set-output` lines in the log, and
+ * any runner that can run `node24` sets them. NODE_EXTRA_CA_CERTS is checked before any request
+ * because Node only prints a warning and carries on when the file cannot be loaded, which would end
+ * in a certificate error that says nothing about the file.
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv, exportEnv: boolean): Environment {
+  const output = commandFile(env, 'GITHUB_OUTPUT')
+  const files = exportEnv ? { output, env: commandFile(env, 'GITHUB_ENV') } : { output }
+  const extraCaFile = env.NODE_EXTRA_CA_CERTS || undefined
+  if (extraCaFile) checkCaFile(extraCaFile)
+  return {
+    files,
+    extraCaFile,
+    proxySecrets: PROXY_VARIABLES.flatMap(name => proxyCredentials(env[name])),
+    tlsVerificationOffRequested: env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
+  }
+}
+
+function commandFile(env: NodeJS.ProcessEnv, variable: string): CommandFile {
+  const path = env[variable]
+  if (path) return { variable, path }
+  throw new ActionError(
+    `${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
+      'supports file commands and the node24 runtime (2.327.1 or later). Nothing was requested or published.'
+  )
+}
+
+function checkCaFile(path: string): void {
+  const shown = `'${logSafe(path, 200)}'`
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`
+    throw new ActionError(
+      `NODE_EXTRA_CA_CERTS is set to ${shown}, but that file ${problem}: check the path (a file from the ` +
+        'repository needs actions/checkout before this step).'
+    )
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ActionError(
+      `NODE_EXTRA_CA_CERTS is set to ${shown}, but that file holds no PEM certificate ` +
+        '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.'
+    )
+  }
+}
+
+/**
+ * The credentials of a proxy URL, as written and decoded, and as sent in Basic: the password and
+ * `user:password`, or the user alone when it is the only credential (a token as user name).
+ */
+function proxyCredentials(value: string | undefined): string[] {
+  if (!value) return []
+  let url: URL
+  try {
+    url = new URL(value.includes('://') ? value : `http://${value}`)
+  } catch {
+    return []
+  }
+  if (!url.password && !url.username) return []
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      return text
+    }
+  }
+  const credential = url.password || url.username
+  const pairs = [`${url.username}:${url.password}`, `${decode(url.username)}:${decode(url.password)}`]
+  const forms = [credential, decode(credential), ...pairs, ...pairs.map(pair => Buffer.from(pair).toString('base64'))]
+  return [...new Set(forms)]
+}
