@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { expectSafeLog } from './support/expect-log.js'
 import { maskedValues, runAction, visibleLog } from './support/run-action.js'
 import { json, raw, startTokenServer, token } from './support/token-server.js'
 
@@ -19,10 +20,15 @@ const inputs = (extra: Record<string, string> = {}) => ({
   ...extra
 })
 
-/** Asserts that no secret or token appears in the log outside `::add-mask::` lines. */
+/**
+ * Asserts that no secret or token appears in the log outside `::add-mask::` lines, nor in the log as
+ * the runner renders it, and that the runner obeyed no command the action does not issue.
+ */
 function expectNoLeak(result: Awaited<ReturnType<typeof runAction>>, ...values: string[]) {
   const log = visibleLog(result)
-  for (const value of [SECRET, encodeURIComponent(SECRET), ...values]) expect(log).not.toContain(value)
+  const secrets = [SECRET, encodeURIComponent(SECRET), ...values]
+  for (const value of secrets) expect(log).not.toContain(value)
+  expectSafeLog(result, secrets)
 }
 
 describe.each([

@@ -7,6 +7,7 @@
 // the file fast; time bounds allow for the largest backoff plus process start-up.
 
 import { describe, it, expect } from '@jest/globals'
+import { expectSafeLog } from './support/expect-log.js'
 import { runAction, visibleLog } from './support/run-action.js'
 import { datasaur, hang, json, raw, reset, startTokenServer, token, trickle } from './support/token-server.js'
 
@@ -72,14 +73,19 @@ function expectNoError(result: ActionResult): void {
   expect(result.stdout).not.toContain('::error::')
 }
 
-/** Neither the secret (in any form the action derives) nor any token may be readable in the log. */
+/**
+ * Neither the secret (in any form the action derives) nor any token may be readable in the log, raw
+ * or as the runner renders it, and the runner must have obeyed no command the action does not issue.
+ */
 function expectNoLeak(result: ActionResult, tokens: string[] = []): void {
   const log = visibleLog(result)
   const shown = decodeCommandData(log)
-  for (const secret of [CLIENT_SECRET, SECRET_FORM_ENCODED, SECRET_WITHOUT_BARRED, ...tokens]) {
+  const secrets = [CLIENT_SECRET, SECRET_FORM_ENCODED, SECRET_WITHOUT_BARRED, ...tokens]
+  for (const secret of secrets) {
     expect(log).not.toContain(secret)
     expect(shown).not.toContain(secret)
   }
+  expectSafeLog(result, secrets)
 }
 
 /** Nothing published: the runner's files were not written at all. */

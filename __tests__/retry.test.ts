@@ -3,6 +3,7 @@ import { ActionError, AttemptError } from '../src/errors.js'
 import {
   backoffDelayMs,
   isRetryableStatus,
+  parseHttpDate,
   parseRetryAfterMs,
   retryDelayMs,
   withRetries,
@@ -90,9 +91,45 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000))
   it('treats a date in the past as no wait', () =>
     expect(parseRetryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0))
-  it.each([undefined, '', 'soon', '-5', '1.5', 'Mon, 99 Foo 2026'])('ignores %j', value =>
-    expect(parseRetryAfterMs(value, now)).toBeUndefined()
-  )
+  it.each([
+    undefined,
+    '',
+    'soon',
+    '-5',
+    '1.5',
+    'Mon, 99 Foo 2026',
+    'Tue 2030',
+    'a 5',
+    '2026-01-01T00:00:30Z',
+    'Thu, 01 Jan 2026 00:00:30 UTC',
+    'thu, 01 jan 2026 00:00:30 GMT',
+    'Thu, 1 Jan 2026 00:00:30 GMT',
+    'Thu, 31 Feb 2026 00:00:30 GMT',
+    'Thu, 01 Jan 2026 24:00:30 GMT',
+    'Thu, 01 Jan 2026 00:61:30 GMT',
+    'Thu, 01 Jan 2026 00:00:30 GMT extra',
+    'Thursday, 01 Jan 2026 00:00:30 GMT',
+    'Thu, 01-Jan-26 00:00:30 GMT',
+    'Thu Jan 1 00:00:30 2026'
+  ])('ignores %j', value => expect(parseRetryAfterMs(value, now)).toBeUndefined())
+})
+
+describe('parseHttpDate: the three forms of RFC 9110 §5.6.7', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const expected = Date.parse('1994-11-06T08:49:37Z')
+  it.each([
+    ['IMF-fixdate', 'Sun, 06 Nov 1994 08:49:37 GMT', expected],
+    ['RFC 850', 'Sunday, 06-Nov-94 08:49:37 GMT', expected],
+    ['asctime with a one-digit day', 'Sun Nov  6 08:49:37 1994', expected],
+    ['asctime with a two-digit day', 'Sun Nov 16 08:49:37 1994', Date.parse('1994-11-16T08:49:37Z')],
+    ['IMF-fixdate in December', 'Thu, 31 Dec 2026 23:59:59 GMT', Date.parse('2026-12-31T23:59:59Z')]
+  ])('reads %s', (_form, text, ms) => expect(parseHttpDate(text, now)).toBe(ms))
+
+  it('reads a two-digit RFC 850 year as the most recent past year more than 50 years back from the future', () => {
+    expect(parseHttpDate('Monday, 01-Jan-76 00:00:00 GMT', now)).toBe(Date.parse('2076-01-01T00:00:00Z'))
+    expect(parseHttpDate('Monday, 01-Jan-77 00:00:00 GMT', now)).toBe(Date.parse('1977-01-01T00:00:00Z'))
+    expect(parseHttpDate('Friday, 01-Jan-27 00:00:00 GMT', now)).toBe(Date.parse('2027-01-01T00:00:00Z'))
+  })
 })
 
 describe('withRetries', () => {

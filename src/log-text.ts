@@ -18,7 +18,8 @@ function breakLegacyCommands(text: string): string {
 
 /** A `::` at the start (after whitespace) becomes `: :`, which the `::name::` parser does not read. */
 function breakLeadingCommand(text: string): string {
-  return text.replace(/^(\s*):(?=:)/, '$1: ')
+  // The runner trims .NET whitespace, which also counts U+0085 (NEL), before it looks for `::`.
+  return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ')
 }
 
 /**

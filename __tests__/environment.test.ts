@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { readEnvironment } from '../src/environment.js'
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'datasaur-environment-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const FILES = { GITHUB_OUTPUT: '/runner/output', GITHUB_ENV: '/runner/env' }
+
+function failure(env: NodeJS.ProcessEnv, exportEnv = true): string {
+  try {
+    readEnvironment(env, exportEnv)
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('expected readEnvironment to fail')
+}
+
+describe('readEnvironment: the runner files', () => {
+  it('names both files with export_env, and only GITHUB_OUTPUT without it', () => {
+    expect(readEnvironment(FILES, true).files).toEqual({
+      output: { variable: 'GITHUB_OUTPUT', path: '/runner/output' },
+      env: { variable: 'GITHUB_ENV', path: '/runner/env' }
+    })
+    expect(readEnvironment({ GITHUB_OUTPUT: '/runner/output' }, false).files).toEqual({
+      output: { variable: 'GITHUB_OUTPUT', path: '/runner/output' }
+    })
+  })
+
+  it.each([
+    ['GITHUB_OUTPUT', { GITHUB_ENV: '/runner/env' }],
+    ['GITHUB_OUTPUT', { GITHUB_OUTPUT: '', GITHUB_ENV: '/runner/env' }],
+    ['GITHUB_ENV', { GITHUB_OUTPUT: '/runner/output' }]
+  ])('refuses to run without %s', (variable, env) => {
+    expect(failure(env)).toBe(
+      `${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
+        'supports file commands and the node24 runtime (2.327.1 or later). Nothing was requested or published.'
+    )
+  })
+})
+
+describe('readEnvironment: TLS settings', () => {
+  it('notes NODE_TLS_REJECT_UNAUTHORIZED=0 only', () => {
+    expect(readEnvironment({ ...FILES, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, true).tlsVerificationOffRequested).toBe(
+      true
+    )
+    expect(readEnvironment({ ...FILES, NODE_TLS_REJECT_UNAUTHORIZED: '1' }, true).tlsVerificationOffRequested).toBe(
+      false
+    )
+    expect(readEnvironment(FILES, true).tlsVerificationOffRequested).toBe(false)
+  })
+
+  it('accepts a readable file of PEM certificates as NODE_EXTRA_CA_CERTS', () => {
+    const path = join(dir, 'ca.pem')
+    writeFileSync(path, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    expect(readEnvironment({ ...FILES, NODE_EXTRA_CA_CERTS: path }, true).extraCaFile).toBe(path)
+    expect(readEnvironment({ ...FILES, NODE_EXTRA_CA_CERTS: '' }, true).extraCaFile).toBeUndefined()
+  })
+
+  it('refuses a missing file, an unreadable one and one without a PEM certificate', () => {
+    const missing = join(dir, 'missing.pem')
+    expect(failure({ ...FILES, NODE_EXTRA_CA_CERTS: missing })).toBe(
+      `NODE_EXTRA_CA_CERTS is set to '${missing}', but that file does not exist: check the path (a file from ` +
+        'the repository needs actions/checkout before this step).'
+    )
+    expect(failure({ ...FILES, NODE_EXTRA_CA_CERTS: dir })).toContain('but that file cannot be read (EISDIR)')
+    const der = join(dir, 'ca.der')
+    writeFileSync(der, 'MIIB')
+    expect(failure({ ...FILES, NODE_EXTRA_CA_CERTS: der })).toBe(
+      `NODE_EXTRA_CA_CERTS is set to '${der}', but that file holds no PEM certificate ` +
+        '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.'
+    )
+    if (process.getuid?.() !== 0) {
+      const locked = join(dir, 'locked.pem')
+      writeFileSync(locked, '-----BEGIN CERTIFICATE-----')
+      chmodSync(locked, 0)
+      expect(failure({ ...FILES, NODE_EXTRA_CA_CERTS: locked })).toContain('cannot be read (EACCES)')
+    }
+  })
+
+  it('quotes the path log-safe', () => {
+    expect(failure({ ...FILES, NODE_EXTRA_CA_CERTS: '/x/##[add-mask]y' })).toContain("set to '/x/# #[add-mask]y'")
+  })
+})
+
+describe('readEnvironment: proxy credentials to mask', () => {
+  it.each([
+    [
+      'user and password, percent-encoded',
+      'http://ci-user:p%40ss@proxy.corp:3128',
+      [
+        'p%40ss',
+        'p@ss',
+        'ci-user:p%40ss',
+        'ci-user:p@ss',
+        Buffer.from('ci-user:p%40ss').toString('base64'),
+        Buffer.from('ci-user:p@ss').toString('base64')
+      ]
+    ],
+    [
+      'a user name alone (a token)',
+      'http://tok3n@proxy.corp',
+      ['tok3n', 'tok3n:', Buffer.from('tok3n:').toString('base64')]
+    ],
+    ['no scheme', 'u:pw@proxy.corp:8080', ['pw', 'u:pw', Buffer.from('u:pw').toString('base64')]]
+  ])('from %s', (_what, proxy, secrets) => {
+    expect(readEnvironment({ ...FILES, https_proxy: proxy }, true).proxySecrets).toEqual(secrets)
+  })
+
+  it('reads all four proxy variables, and nothing from a proxy without credentials or an invalid URL', () => {
+    const env = {
+      ...FILES,
+      https_proxy: 'http://a:1@p',
+      HTTPS_PROXY: 'http://b:2@p',
+      http_proxy: 'http://c:3@p',
+      HTTP_PROXY: 'http://d:4@p'
+    }
+    expect(readEnvironment(env, true).proxySecrets.filter(value => value.length === 1)).toEqual(['1', '2', '3', '4'])
+    expect(readEnvironment({ ...FILES, https_proxy: 'http://proxy.corp:3128' }, true).proxySecrets).toEqual([])
+    expect(readEnvironment({ ...FILES, https_proxy: 'http://[bad' }, true).proxySecrets).toEqual([])
+    expect(readEnvironment({ ...FILES, https_proxy: 'http://u:%zz@p' }, true).proxySecrets).toContain('%zz')
+  })
+})

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { EOL, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { checkWritable, formatFileCommand, writeFileCommands } from '../src/file-commands.js'
+import { parseFileCommands } from './support/run-action.js'
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'datasaur-file-commands-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, content = ''): string {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+describe('formatFileCommand', () => {
+  it("writes the runner's multi-line form with a fresh random delimiter", () => {
+    const first = formatFileCommand('access_token', 'tok')
+    const match = /^access_token<<(ghadelimiter_[0-9a-f-]{36})\r?\ntok\r?\n(ghadelimiter_[0-9a-f-]{36})\r?\n$/.exec(
+      first
+    )
+    expect(match?.[1]).toBe(match?.[2])
+    expect(first.endsWith(EOL)).toBe(true)
+    expect(formatFileCommand('access_token', 'tok')).not.toBe(first)
+  })
+})
+
+describe('writeFileCommands', () => {
+  it('appends every value to its file, readable back as the runner reads it', () => {
+    const output = file('output', 'earlier=1\n')
+    const env = file('env')
+    writeFileCommands([
+      {
+        variable: 'GITHUB_OUTPUT',
+        path: output,
+        values: [
+          ['a', '1'],
+          ['b', '']
+        ]
+      },
+      { variable: 'GITHUB_ENV', path: env, values: [['TOKEN', 'x=y']] }
+    ])
+    expect(parseFileCommands(readFileSync(output, 'utf8'))).toEqual({ earlier: '1', a: '1', b: '' })
+    expect(parseFileCommands(readFileSync(env, 'utf8'))).toEqual({ TOKEN: 'x=y' })
+  })
+
+  it('writes nothing at all when one of the files cannot be written', () => {
+    const output = file('untouched')
+    expect(() =>
+      writeFileCommands([
+        { variable: 'GITHUB_OUTPUT', path: output, values: [['access_token', 'tok']] },
+        { variable: 'GITHUB_ENV', path: join(dir, 'missing', 'env'), values: [['TOKEN', 'tok']] }
+      ])
+    ).toThrow(
+      "The runner's GITHUB_ENV file cannot be written (ENOENT), so the token could not be handed to later steps; " +
+        'nothing was published. Check the runner and its disk.'
+    )
+    expect(readFileSync(output, 'utf8')).toBe('')
+  })
+})
+
+describe('checkWritable', () => {
+  it('passes for files that can be appended to, and writes nothing to them', () => {
+    const path = file('checked', 'kept')
+    checkWritable([{ variable: 'GITHUB_OUTPUT', path }])
+    expect(readFileSync(path, 'utf8')).toBe('kept')
+  })
+
+  it('names the first file that cannot be written', () => {
+    expect(() =>
+      checkWritable([
+        { variable: 'GITHUB_OUTPUT', path: dir },
+        { variable: 'GITHUB_ENV', path: join(dir, 'missing', 'env') }
+      ])
+    ).toThrow(/^The runner's GITHUB_OUTPUT file cannot be written \(EISDIR\)/)
+  })
+})
