@@ -134,9 +134,12 @@ describe('inputs that shape the exchange', () => {
     }
   })
 
-  it('leaves expires_in and expires_at empty when the server gives no lifetime', async () => {
+  it.each([
+    ['gives no lifetime', undefined],
+    ['gives expires_in 0', 0]
+  ])('leaves expires_in and expires_at empty when the server %s', async (_what, expiresIn) => {
     const bare = await startTokenServer({
-      replies: [token({ access_token: 'no-expiry-token', expires_in: undefined })]
+      replies: [token({ access_token: 'no-expiry-token', expires_in: expiresIn })]
     })
     try {
       const result = await runAction({ client_id: 'a', client_secret: 'b', base_url: bare.baseUrl })

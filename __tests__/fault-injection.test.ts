@@ -313,6 +313,9 @@ describe.each(LOG_MODES)('faults that fail at once ($mode)', ({ env }) => {
         const error = errorOf(result)
         expect(error).toContain("answered HTTP 400 with error 'invalid_client'")
         expect(error).toContain('check the client_id and client_secret secrets')
+        expect(error).toContain(
+          "Datasaur documents the form post (auth_method: client_secret_post, the default): remove 'auth_method' and try again."
+        )
         expect(result.durationMs).toBeLessThan(SLACK_MS)
         expectNothingPublished(result)
         expectNoLeak(result, [String(server.requests[0].headers.authorization).slice('Basic '.length)])
@@ -506,6 +509,8 @@ describe('invalid inputs are refused before any request', () => {
     { input: 'auth_method', value: () => 'bogus', message: 'must be one of client_secret_post, client_secret_basic' },
     { input: 'export_env', value: () => 'yes', message: "must be a boolean (true or false); got 'yes'" },
     { input: 'scope', value: () => 'read "write"', message: 'must be space-separated scope names' },
+    { input: 'scope', value: () => 'read\u00a0write', message: 'must be space-separated scope names' },
+    { input: 'scope', value: () => 'read\u3000write', message: 'must be space-separated scope names' },
     {
       input: 'env_name',
       value: () => 'PATH',

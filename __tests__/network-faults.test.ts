@@ -298,6 +298,49 @@ describe('certificate errors name their cause', () => {
   })
 })
 
+describe('the default endpoint answering like something other than a token endpoint', () => {
+  // https://datasaur.ai itself, reached through the proxy, which relays it to a loopback server with a
+  // certificate for datasaur.ai from the test CA.
+  const OTHER_HOST =
+    'Datasaur also serves its API at https://app.datasaur.ai: if your workspace is there, set base_url: https://app.datasaur.ai.'
+
+  it.each([
+    [
+      '404 page',
+      404,
+      '<html>Not Found</html>',
+      "answered HTTP 404 with content type 'text/html' where JSON was expected."
+    ],
+    ['405', 405, '', 'answered HTTP 405. This address does not accept POST'],
+    [
+      'sign-in page with 200',
+      200,
+      '<html>Sign in</html>',
+      "answered HTTP 200 with content type 'text/html', but a JSON object was expected"
+    ]
+  ])('a %s: says which other host Datasaur documents', async (_what, status, body, message) => {
+    const server = createHttpsServer(pki.issue('datasaur.ai'), (_req, res) => {
+      res.writeHead(status, { 'Content-Type': 'text/html' })
+      res.end(body)
+    })
+    const proxy = await startProxy({ fallback: relayTo(await listen(server)) })
+    try {
+      const result = await runAction(
+        { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET },
+        { env: { https_proxy: proxy.url, no_proxy: '', NODE_EXTRA_CA_CERTS: pki.caFile }, timeoutMs: 30_000 }
+      )
+
+      expect(result.code).toBe(1)
+      expect(proxy.connects.map(c => c.target)).toEqual(['datasaur.ai:443'])
+      const error = errorOf(result)
+      expect(error).toContain(`The token endpoint https://datasaur.ai/api/oauth/token ${message}`)
+      expect(error.endsWith(OTHER_HOST)).toBe(true)
+    } finally {
+      await proxy.close()
+    }
+  })
+})
+
 describe('NODE_EXTRA_CA_CERTS is checked before any request', () => {
   it.each([
     ['a missing file', () => join(dir, 'missing.pem'), 'does not exist: check the path'],

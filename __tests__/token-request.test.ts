@@ -211,4 +211,16 @@ describe('sendTokenRequest against a loopback endpoint', () => {
     expect(error).toBeInstanceOf(AttemptError)
     expect(error.options).toMatchObject({ retryable: true, reason: 'ECONNRESET' })
   })
+
+  it('refuses a redirect to another host, offering the other documented host for the default endpoint', async () => {
+    const hint = 'Datasaur also serves its API at https://app.datasaur.ai.'
+    const s = await server({ replies: [raw(307, '', { Location: 'https://www.example.com/login' })] })
+    const request = buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl), otherHostHint: hint }))
+    const error = await sendTokenRequest(request, send(5000)).catch(e => e)
+    expect(error.message).toBe(
+      `The token endpoint ${s.tokenUrl} redirected (307) to another host or port, https://www.example.com/login; ` +
+        `the request was not sent there. Set 'base_url' to the endpoint's final address. ${hint}`
+    )
+    expect(error.options.retryable).toBe(false)
+  })
 })

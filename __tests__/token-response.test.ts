@@ -217,3 +217,48 @@ describe('parseTokenResponse: answers that are not what they seem', () => {
     expect(error.message).toMatch(/expires_in of 9007199254740991 s, which ends after the year 9999/)
   })
 })
+
+describe('parseTokenResponse: hints for set-up mistakes', () => {
+  const HINT =
+    'Datasaur also serves its API at https://app.datasaur.ai: if your workspace is there, set base_url: https://app.datasaur.ai.'
+
+  it('tells a client_secret_basic user that invalid_client may mean: use the documented form post', () => {
+    const error = failure(response(401, { error: 'invalid_client' }), [], { authMethod: 'client_secret_basic' })
+    expect(error.message).toMatch(
+      / Datasaur documents the form post \(auth_method: client_secret_post, the default\): remove 'auth_method' and try again\.$/
+    )
+    expect(failure(response(401, { error: 'invalid_client' })).message).not.toContain('form post')
+    expect(
+      failure(response(400, { error: 'invalid_scope' }), [], { authMethod: 'client_secret_basic' }).message
+    ).not.toContain('form post')
+  })
+
+  it.each([
+    ['a 404', response(404, { message: 'Not Found' })],
+    ['a 405', response(405, '')],
+    ['an HTML error page', response(500, '<html>oops</html>', { 'content-type': 'text/html' })],
+    ['an HTML page with 200', response(200, '<html>app</html>', { 'content-type': 'text/html' })]
+  ])('offers the other documented host when the default endpoint answers %s', (_what, res) => {
+    expect(failure(res, [], { otherHostHint: HINT }).message.endsWith(` ${HINT}`)).toBe(true)
+    expect(failure(res).message).not.toContain('app.datasaur.ai')
+  })
+
+  it('does not offer it for an OAuth error, which only a token endpoint sends', () => {
+    expect(failure(response(400, { error: 'invalid_request' }), [], { otherHostHint: HINT }).message).not.toContain(
+      'app.datasaur.ai'
+    )
+    expect(failure(response(401, {}), [], { otherHostHint: HINT }).message).not.toContain('app.datasaur.ai')
+  })
+
+  it('names the input the endpoint came from when a 200 is not JSON', () => {
+    expect(failure(response(200, 'x'), [], { endpointInput: 'token_url' }).message).toContain("Check 'token_url'.")
+  })
+
+  it('retries a 200 with an empty body, saying it was empty', () => {
+    const error = failure(response(200, ' '))
+    expect(error.message).toBe(
+      'The token endpoint https://datasaur.ai/api/oauth/token answered HTTP 200 with an empty body.'
+    )
+    expect(error.options).toEqual({ retryable: true, reason: 'HTTP 200, empty body' })
+  })
+})

@@ -14,6 +14,8 @@ export interface TokenRequest {
   url: URL
   /** The input `url` came from, for messages that say what to check. */
   endpointInput: 'base_url' | 'token_url'
+  /** Said when the default endpoint redirects elsewhere: Datasaur documents another host too. */
+  otherHostHint?: string
   headers: Record<string, string>
   body: string
   /** Values computed from the client secret (its form encoding, the Basic credentials). */
@@ -79,6 +81,7 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
   return {
     url: settings.tokenUrl,
     endpointInput: settings.endpointInput,
+    otherHostHint: settings.otherHostHint,
     headers,
     body: form.toString(),
     derivedSecrets
@@ -161,12 +164,10 @@ class Exchange {
       const where = describeEndpoint(request.url)
       const fix = `Set '${request.endpointInput}' to the endpoint's final address.`
       if (!decision.follow) {
+        const hint = request.otherHostHint ? ` ${request.otherHostHint}` : ''
         throw new AttemptError(
-          `The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}`,
-          {
-            retryable: false,
-            reason: `HTTP ${status}`
-          }
+          `The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}${hint}`,
+          { retryable: false, reason: `HTTP ${status}` }
         )
       }
       if (hop >= MAX_REDIRECTS) {
