@@ -105,7 +105,7 @@ const times = (count: number, reply: Reply): Reply[] => Array.from({ length: cou
 
 /** The delay the action announced before its retry after `attempt`, in ms. */
 function announcedDelayMs(result: ActionResult, attempt: number): number {
-  const match = new RegExp(`Attempt ${attempt} of \\d+ failed \\([^)]*\\); retrying in (\\d+\\.\\d) s\\.`).exec(
+  const match = new RegExp(`Attempt ${attempt} of \\d+ failed \\([^)]*\\); retrying in (\\d+\\.\\d) s[ .]`).exec(
     result.stdout
   )
   expect(match).not.toBeNull()

@@ -47,7 +47,8 @@ describe('getSettings', () => {
       exportEnv: true,
       envName: 'DATASAUR_ACCESS_TOKEN',
       maxAttempts: 5,
-      timeoutMs: 30_000
+      timeoutMs: 30_000,
+      rateLimitBudgetMs: 120_000
     })
   })
 
@@ -91,7 +92,8 @@ describe('getSettings', () => {
         export_env: 'False',
         env_name: 'MY_TOKEN',
         max_attempts: '10',
-        timeout_seconds: '0.5'
+        timeout_seconds: '0.5',
+        rate_limit_wait_seconds: '900'
       })
     )
     expect(settings).toMatchObject({
@@ -100,7 +102,8 @@ describe('getSettings', () => {
       exportEnv: false,
       envName: 'MY_TOKEN',
       maxAttempts: 10,
-      timeoutMs: 500
+      timeoutMs: 500,
+      rateLimitBudgetMs: 900_000
     })
   })
 
@@ -156,7 +159,14 @@ describe('getSettings', () => {
     ['timeout_seconds', { timeout_seconds: '0' }, /Input 'timeout_seconds' must be a number of seconds above 0/],
     ['timeout_seconds', { timeout_seconds: '301' }, /Input 'timeout_seconds'/],
     ['timeout_seconds', { timeout_seconds: '-1' }, /Input 'timeout_seconds'/],
-    ['timeout_seconds', { timeout_seconds: '1e3' }, /Input 'timeout_seconds'/]
+    ['timeout_seconds', { timeout_seconds: '1e3' }, /Input 'timeout_seconds'/],
+    [
+      'rate_limit_wait_seconds',
+      { rate_limit_wait_seconds: '0' },
+      /^Input 'rate_limit_wait_seconds' must be a number of seconds above 0 and at most 900; got '0'\.$/
+    ],
+    ['rate_limit_wait_seconds', { rate_limit_wait_seconds: '901' }, /at most 900; got '901'/],
+    ['rate_limit_wait_seconds', { rate_limit_wait_seconds: 'forever' }, /got 'forever'/]
   ])('rejects a bad %s: %j', (name, values, message) => {
     const error = inputError({ ...valid, ...values })
     expect(error.input).toBe(name)

@@ -340,6 +340,42 @@ describe('transport edges', () => {
   })
 })
 
+describe('rate limits', () => {
+  it('keeps retrying answers with Retry-After beyond max_attempts, and says they do not count', async () => {
+    const limited = json(429, { error: 'slow_down' }, { 'Retry-After': '1' })
+    const server = await tokenServer({ replies: [limited, limited, limited, json(503, {}), limited] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, max_attempts: '2' })
+
+    expect(result.code).toBe(0)
+    expect(server.requests).toHaveLength(6)
+    expect(result.sleeps).toEqual([1000, 1000, 1000, 0, 1000])
+    const retries = lines(result).filter(line => line.startsWith('Attempt '))
+    expect(retries).toHaveLength(5)
+    expect(retries[0]).toMatch(
+      /^Attempt 1 of 2 failed \(HTTP 429 slow_down\); retrying in 1\.0 s as Retry-After asks, not counted against max_attempts \(1\.\d of 120\.0 s of rate_limit_wait_seconds used\)\.$/
+    )
+    expect(retries[3]).toBe('Attempt 1 of 2 failed (HTTP 503); retrying in 0.0 s.')
+    expect(retries[4]).toMatch(/^Attempt 2 of 2 failed \(HTTP 429 slow_down\); retrying in 1\.0 s as Retry-After asks/)
+    expect(result.outputs.access_token).toBe(server.issuedTokens[0])
+  })
+
+  it('gives up once the waits would run past rate_limit_wait_seconds', async () => {
+    let now = Date.now()
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) }
+    const limited = json(429, {}, { 'Retry-After': '2' })
+    const server = await tokenServer({ replies: [limited, limited, limited, limited] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, rate_limit_wait_seconds: '5' }, { clock })
+
+    expect(result.code).toBe(1)
+    expect(server.requests).toHaveLength(3)
+    expect(errorOf(result)).toBe(
+      `The token endpoint ${server.tokenUrl} answered HTTP 429. The endpoint kept asking to wait (Retry-After) ` +
+        'for more than 5 s (rate_limit_wait_seconds); gave up after 3 attempts.'
+    )
+    expectNothingPublished(result)
+  })
+})
+
 describe('every connection of an attempt is closed when it ends', () => {
   it.each([
     ['a proxy that never answers the CONNECT', silent()],
@@ -384,7 +420,9 @@ describe('every connection of an attempt is closed when it ends', () => {
   it('relays through a proxy to a server whose certificate it then checks', async () => {
     const pki = createCertificateAuthority()
     cleanups.push(pki.remove)
-    const tls = createHttpsServer(pki.issue('datasaur.test', { fromDays: -3, toDays: -1 }), (_req, res) => res.end('{}'))
+    const tls = createHttpsServer(pki.issue('datasaur.test', { fromDays: -3, toDays: -1 }), (_req, res) =>
+      res.end('{}')
+    )
     await new Promise<void>(resolve => tls.listen(0, '127.0.0.1', resolve))
     cleanups.push(() => new Promise(resolve => tls.close(resolve)))
     const proxy = await startProxy({ fallback: relayTo((tls.address() as { port: number }).port) })

@@ -31,7 +31,12 @@ const retryable = (reason = 'HTTP 503', retryAfter?: string) =>
 const final = () => new AttemptError('rejected.', { retryable: false, reason: 'HTTP 401' })
 
 /** Runs withRetries over a script of outcomes; returns what happened. */
-async function script(outcomes: (Error | string)[], maxAttempts: number, clock = fakeClock()) {
+async function script(
+  outcomes: (Error | string)[],
+  maxAttempts: number,
+  clock = fakeClock(),
+  rateLimitBudgetMs = 120_000
+) {
   const notices: RetryNotice[] = []
   let calls = 0
   const result = await withRetries(
@@ -40,7 +45,7 @@ async function script(outcomes: (Error | string)[], maxAttempts: number, clock =
       if (outcome instanceof Error) throw outcome
       return outcome
     },
-    { maxAttempts, clock, onRetry: n => notices.push(n) }
+    { maxAttempts, rateLimitBudgetMs, clock, onRetry: n => notices.push(n) }
   ).catch((error: Error) => error)
   return { result, calls, notices, slept: clock.slept }
 }
@@ -198,5 +203,78 @@ describe('withRetries', () => {
   it('waits a Retry-After of exactly 60 s', async () => {
     const run = await script([retryable('HTTP 429', '60'), 'token'], 5, fakeClock(0))
     expect(run.slept).toEqual([60_000])
+  })
+})
+
+describe('withRetries: answers with Retry-After spend the rate-limit budget, not max_attempts', () => {
+  const limited = (retryAfter = '1') => retryable('HTTP 429', retryAfter)
+
+  it('keeps retrying rate-limited answers beyond max_attempts while the budget lasts', async () => {
+    const run = await script([...Array.from({ length: 8 }, () => limited()), 'token'], 2, fakeClock(0))
+    expect(run.result).toBe('token')
+    expect(run.calls).toBe(9)
+    expect(run.slept).toEqual(Array.from({ length: 8 }, () => 1000))
+    expect(run.notices.map(n => [n.attempt, n.rateLimited])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [1, { usedMs: (i + 1) * 1000, budgetMs: 120_000 }])
+    )
+  })
+
+  it('counts only failures without Retry-After against max_attempts', async () => {
+    const run = await script([limited(), retryable(), limited(), retryable('ECONNRESET'), 'token'], 2, fakeClock(0))
+    expect(run.calls).toBe(4)
+    expect((run.result as Error).message).toBe('failed: ECONNRESET. Gave up after 2 attempts (max_attempts).')
+    expect(run.notices.map(n => [n.attempt, n.reason, n.rateLimited !== undefined])).toEqual([
+      [1, 'HTTP 429', true],
+      [1, 'HTTP 503', false],
+      [2, 'HTTP 429', true]
+    ])
+  })
+
+  it('gives up when the next wait would end past the budget, counted from the first attempt', async () => {
+    const clock = fakeClock(0)
+    const run = await script([limited('4'), limited('4'), limited('4'), 'token'], 5, clock, 10_000)
+    expect(run.slept).toEqual([4000, 4000])
+    expect(run.calls).toBe(3)
+    expect((run.result as Error).message).toBe(
+      'failed: HTTP 429. The endpoint kept asking to wait (Retry-After) for more than 10 s ' +
+        '(rate_limit_wait_seconds); gave up after 3 attempts.'
+    )
+  })
+
+  it('waits the last stretch when it ends exactly at the budget', async () => {
+    const run = await script([limited('5'), limited('5'), 'token'], 5, fakeClock(0), 10_000)
+    expect(run.result).toBe('token')
+    expect(run.slept).toEqual([5000, 5000])
+  })
+
+  it('counts the time attempts take, not only the waits', async () => {
+    const clock = fakeClock(0)
+    let calls = 0
+    const result = await withRetries(
+      async () => {
+        calls++
+        await clock.sleep(4000) // the attempt itself takes 4 s
+        throw limited('1')
+      },
+      { maxAttempts: 5, rateLimitBudgetMs: 10_000, clock, onRetry: () => undefined }
+    ).catch((error: Error) => error)
+    // 4 s + 1 s, 9 s + 1 s = 10 s: allowed; 14 s + 1 s: over.
+    expect(calls).toBe(3)
+    expect((result as Error).message).toMatch(
+      /for more than 10 s \(rate_limit_wait_seconds\); gave up after 3 attempts\.$/
+    )
+  })
+
+  it('spreads rate-limited jobs over a window that widens with each refusal', async () => {
+    const run = await script([...Array.from({ length: 6 }, () => limited()), 'token'], 5, fakeClock(0.999999))
+    expect(run.slept).toEqual([1999, 3999, 7999, 15999, 19999, 19999])
+  })
+
+  it('still fails at once on a Retry-After above 60 s', async () => {
+    const run = await script([limited(), limited('61')], 5, fakeClock(0))
+    expect(run.calls).toBe(2)
+    expect((run.result as Error).message).toMatch(
+      /asked to wait 61 s .* gave up after 2 attempts, re-run the job later\.$/
+    )
   })
 })

@@ -16,7 +16,8 @@ export const INPUT_DEFAULTS = {
   export_env: 'true',
   env_name: 'DATASAUR_ACCESS_TOKEN',
   max_attempts: '5',
-  timeout_seconds: '30'
+  timeout_seconds: '30',
+  rate_limit_wait_seconds: '120'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -38,6 +39,7 @@ const OTHER_HOST_HINT =
 
 export const MAX_ATTEMPTS_LIMIT = 10
 export const TIMEOUT_SECONDS_LIMIT = 300
+export const RATE_LIMIT_WAIT_SECONDS_LIMIT = 900
 
 /** Everything the action needs, validated; built once by `getSettings`. */
 export interface Settings {
@@ -56,6 +58,8 @@ export interface Settings {
   envName: string
   maxAttempts: number
   timeoutMs: number
+  /** How long, from the first attempt, answers with Retry-After are waited for (rate_limit_wait_seconds). */
+  rateLimitBudgetMs: number
 }
 
 /** How inputs reach this module: `main.ts` passes `@actions/core`'s functions. */
@@ -97,7 +101,9 @@ export function getSettings(source: InputSource): Settings {
     exportEnv: parseBoolean('export_env', read('export_env')),
     envName: parseEnvName(read('env_name')),
     maxAttempts: parseMaxAttempts(read('max_attempts')),
-    timeoutMs: parseTimeout(read('timeout_seconds')) * 1000
+    timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
+    rateLimitBudgetMs:
+      parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000
   }
 }
 
@@ -319,12 +325,13 @@ function parseMaxAttempts(value: string): number {
   return attempts
 }
 
-function parseTimeout(value: string): number {
+/** A number of seconds above 0 and at most `limit`, written as plain decimals. */
+function parseSeconds(name: InputName, value: string, limit: number): number {
   const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(value) ? Number(value) : NaN
-  if (!(seconds > 0 && seconds <= TIMEOUT_SECONDS_LIMIT)) {
+  if (!(seconds > 0 && seconds <= limit)) {
     throw new InputError(
-      'timeout_seconds',
-      `Input 'timeout_seconds' must be a number of seconds above 0 and at most ${TIMEOUT_SECONDS_LIMIT}; got ${quoteInput(value)}.`
+      name,
+      `Input '${name}' must be a number of seconds above 0 and at most ${limit}; got ${quoteInput(value)}.`
     )
   }
   return seconds

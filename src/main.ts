@@ -4,7 +4,7 @@ import { readEnvironment, type Environment } from './environment.js'
 import { checkWritable, writeFileCommands } from './file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
 import { neutralizeLine, Redactor } from './log-text.js'
-import { systemClock, withRetries, type RetryClock } from './retry.js'
+import { systemClock, withRetries, type RetryClock, type RetryNotice } from './retry.js'
 import { buildTokenRequest, sendTokenRequest } from './token-request.js'
 import { parseTokenResponse, type Token } from './token-response.js'
 
@@ -105,13 +105,25 @@ async function requestToken(settings: Settings, environment: Environment, log: S
     },
     {
       maxAttempts: settings.maxAttempts,
+      rateLimitBudgetMs: settings.rateLimitBudgetMs,
       clock,
-      onRetry: ({ attempt, maxAttempts, reason, delayMs }) =>
-        log.info(
-          `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s.`
-        )
+      onRetry: notice => log.info(retryLine(notice))
     }
   )
+}
+
+/** One line per retry: what failed, how long until the next attempt, and which limit it counts on. */
+function retryLine({ attempt, maxAttempts, reason, delayMs, rateLimited }: RetryNotice): string {
+  const retrying = `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${seconds(delayMs)} s`
+  if (!rateLimited) return `${retrying}.`
+  return (
+    `${retrying} as Retry-After asks, not counted against max_attempts ` +
+    `(${seconds(rateLimited.usedMs)} of ${seconds(rateLimited.budgetMs)} s of rate_limit_wait_seconds used).`
+  )
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(1)
 }
 
 function publish(settings: Settings, token: Token, files: Environment['files'], log: StepLog): void {

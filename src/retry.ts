@@ -103,41 +103,78 @@ export const systemClock: RetryClock = {
 }
 
 export interface RetryNotice {
-  /** The attempt that failed, from 1. */
+  /** Attempts counted against max_attempts so far, the failed one included unless it was rate-limited. */
   attempt: number
   maxAttempts: number
   reason: string
   delayMs: number
+  /**
+   * Set when the failure carried a Retry-After: the wait is on the rate-limit budget rather than on
+   * max_attempts, and this is how much of the budget will have gone by the end of the wait.
+   */
+  rateLimited?: { usedMs: number; budgetMs: number }
+}
+
+export interface RetryOptions {
+  /** Failures without Retry-After (network errors, timeouts, 5xx) that end the step. */
+  maxAttempts: number
+  /**
+   * How long, from the first attempt, answers that carry a Retry-After are waited for. They do not
+   * use up max_attempts: a matrix of hundreds of jobs against a rate-limited endpoint needs many
+   * more of them than a flaky network does, and the server says when to come back.
+   */
+  rateLimitBudgetMs: number
+  clock: RetryClock
+  onRetry: (notice: RetryNotice) => void
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with a final error, or `maxAttempts` are used. The delay
- * is the backoff, but never shorter than the server's Retry-After.
+ * Runs `attempt` until it succeeds, fails with a final error, uses `maxAttempts` on failures without
+ * Retry-After, or runs out of `rateLimitBudgetMs` on failures with one. The delay is the backoff, but
+ * never shorter than the server's Retry-After. The backoff grows with every failure, rate-limited or
+ * not, so the jobs of a large matrix spread out further each time the endpoint turns them away.
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
-  options: { maxAttempts: number; clock: RetryClock; onRetry: (notice: RetryNotice) => void }
+  options: RetryOptions
 ): Promise<T> {
-  const { maxAttempts, clock } = options
-  for (let n = 1; ; n++) {
+  const { maxAttempts, rateLimitBudgetMs, clock } = options
+  const startedMs = clock.now()
+  let counted = 0
+  for (let failures = 0; ; failures++) {
     try {
-      return await attempt(n)
+      return await attempt(failures + 1)
     } catch (error) {
       if (!(error instanceof AttemptError) || !error.options.retryable) throw error
-      const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, clock.now())
-      const attempts = `${n} ${n === 1 ? 'attempt' : 'attempts'}`
+      const nowMs = clock.now()
+      const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, nowMs)
+      const made = `${failures + 1} ${failures === 0 ? 'attempt' : 'attempts'}`
       if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
         throw new ActionError(
           `${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
             `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
-            `gave up after ${attempts}, re-run the job later.`
+            `gave up after ${made}, re-run the job later.`
         )
       }
-      if (n >= maxAttempts) {
-        throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`)
+      const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random)
+      const notice = { attempt: counted + 1, maxAttempts, reason: error.options.reason, delayMs }
+      if (retryAfterMs === undefined) {
+        counted++
+        if (counted >= maxAttempts) {
+          const attempts = `${counted} ${counted === 1 ? 'attempt' : 'attempts'}`
+          throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`)
+        }
+        options.onRetry(notice)
+      } else {
+        const usedMs = nowMs + delayMs - startedMs
+        if (usedMs > rateLimitBudgetMs) {
+          throw new ActionError(
+            `${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
+              `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`
+          )
+        }
+        options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } })
       }
-      const delayMs = retryDelayMs(n, retryAfterMs, clock.random)
-      options.onRetry({ attempt: n, maxAttempts, reason: error.options.reason, delayMs })
       await clock.sleep(delayMs)
     }
   }
