@@ -1,25 +1,29 @@
-// Runs the bundled action as a workflow step would and shows what the workflow sees.
+// Runs the bundled action as a workflow step would and shows what the workflow sees. `npm run demo`
+// rebuilds the bundle first, so an edit in src/ shows here at once.
 //
 // With no settings it starts the project's Datasaur-compatible token endpoint on loopback and uses
 // its demo credentials. With DATASAUR_CLIENT_ID and DATASAUR_CLIENT_SECRET set (and optionally
-// DATASAUR_BASE_URL) it asks that Datasaur deployment for a real token instead.
+// DATASAUR_BASE_URL, default https://datasaur.ai) it asks that Datasaur deployment for a real token.
 
 import { maskedValues, runAction } from '../__tests__/support/run-action.js'
 import { startTokenServer } from '../__tests__/support/token-server.js'
 
-const real = Boolean(process.env.DATASAUR_CLIENT_ID && process.env.DATASAUR_CLIENT_SECRET)
+const { DATASAUR_CLIENT_ID: clientId, DATASAUR_CLIENT_SECRET: clientSecret, DATASAUR_BASE_URL: baseUrl } = process.env
+if (Boolean(clientId) !== Boolean(clientSecret)) {
+  const missing = clientId ? 'DATASAUR_CLIENT_SECRET' : 'DATASAUR_CLIENT_ID'
+  console.error(
+    `${missing} is not set: set both DATASAUR_CLIENT_ID and DATASAUR_CLIENT_SECRET to ask a Datasaur ` +
+      'deployment for a real token, or neither to use the local demo endpoint.'
+  )
+  process.exit(2)
+}
+const real = Boolean(clientId && clientSecret)
 const server = real ? undefined : await startTokenServer()
 const inputs = real
-  ? {
-      client_id: process.env.DATASAUR_CLIENT_ID,
-      client_secret: process.env.DATASAUR_CLIENT_SECRET,
-      ...(process.env.DATASAUR_BASE_URL ? { base_url: process.env.DATASAUR_BASE_URL } : {})
-    }
+  ? { client_id: clientId, client_secret: clientSecret, ...(baseUrl ? { base_url: baseUrl } : {}) }
   : { client_id: server.clientId, client_secret: server.clientSecret, base_url: server.baseUrl }
 
-console.log(
-  real ? `Datasaur deployment: ${inputs.base_url ?? 'https://datasaur.ai'}` : `Demo endpoint: ${server.tokenUrl}`
-)
+console.log(real ? `Datasaur deployment: ${baseUrl || 'https://datasaur.ai'}` : `Demo endpoint: ${server.tokenUrl}`)
 const result = await runAction(inputs)
 await server?.close()
 
@@ -30,18 +34,27 @@ const mask = text => masks.reduce((out, value) => out.split(value).join('***'), 
 const log = result.stdout
   .split(/\r?\n/)
   .filter(line => line && !line.startsWith('::add-mask::') && !line.startsWith('::debug::'))
-  .map(line => line.replace(/^::error::/, 'Error: '))
+  .map(line => line.replace(/^::error::/, 'Error: ').replace(/^::warning::/, 'Warning: '))
 
-console.log('\nStep log:')
-for (const line of log) console.log(`  ${mask(line)}`)
-if (result.stderr) console.log(mask(result.stderr))
+/** A heading and its lines, or "(none)" under it when there are none. */
+function section(heading, lines) {
+  console.log(`\n${heading}`)
+  for (const line of lines.length ? lines : ['(none)']) console.log(`  ${line}`)
+}
+
+section('Step log:', log.map(mask))
+if (result.stderr.trim()) section('Standard error:', mask(result.stderr).trim().split('\n'))
 console.log(
   `\nStep ${result.code === 0 ? 'succeeded' : `failed (exit code ${result.code})`} in ${Math.round(result.durationMs)} ms.`
 )
-console.log('\nOutputs (steps.<id>.outputs):')
-for (const [name, value] of Object.entries(result.outputs)) console.log(`  ${name} = ${mask(value)}`)
-console.log('\nEnvironment of later steps:')
-for (const [name, value] of Object.entries(result.env)) console.log(`  ${name} = ${mask(value)}`)
+section(
+  'Outputs (steps.<id>.outputs):',
+  Object.entries(result.outputs).map(([name, value]) => `${name} = ${mask(value)}`)
+)
+section(
+  'Environment of later steps:',
+  Object.entries(result.env).map(([name, value]) => `${name} = ${mask(value)}`)
+)
 if (result.outputs.access_token) {
   console.log(`\nThe token (${result.outputs.access_token.length} characters) was masked: it shows as *** in the log.`)
 }
