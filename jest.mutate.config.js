@@ -1,0 +1,21 @@
+// The jest configuration mutation testing uses (stryker.config.mjs): the suites that run the
+// action's own code in this process. The suites that run the bundle in a child process never reach
+// a mutated src/ file, so running them would only slow every mutant down.
+import base from './jest.config.js'
+
+/** @type {import('jest').Config} */
+export default {
+  ...base,
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    'e2e\\.test\\.ts$',
+    'fault-injection\\.test\\.ts$',
+    'hostile-endpoints\\.test\\.ts$',
+    'network-faults\\.test\\.ts$',
+    'proxy-and-private-ca\\.test\\.ts$',
+    'interop-oidc-provider\\.test\\.ts$',
+    'release\\.test\\.ts$',
+    'bundle\\.test\\.ts$',
+    'runner-log\\.test\\.ts$'
+  ]
+}

@@ -1,0 +1,32 @@
+// What the bundle gets when a dependency imports 'undici': the real undici, loaded on first use.
+//
+// `@actions/http-client` imports undici's ProxyAgent at the top of its main module for one method,
+// getAgentDispatcher(), which this action never calls (http-client's own proxy support uses `tunnel`).
+// Bundled into dist/index.js, undici would be most of that file (930 KB) and about half of the action's
+// start-up: compiling and running it, and the node:http2, zlib, worker_threads and WebAssembly it loads.
+//
+// So tsconfig.json's `paths` sends 'undici' here (ncc applies `paths` to imports from node_modules too),
+// and `npm run bundle` builds the real undici on its own into dist/undici/ as CommonJS (with a package.json
+// saying so, since dist/ is ESM), which require() loads synchronously: getAgentDispatcher() returns its
+// ProxyAgent at once and cannot wait for import(). dist/undici/ is built after dist/index.js, whose build
+// deletes the .js files under dist/. Every name the bundled packages import from 'undici' must be exported
+// here: ncc does not report a missing one, so __tests__/bundle.test.ts checks.
+
+import { createRequire } from 'node:module'
+// The subpath reaches the real undici's types: 'undici' itself means this module wherever `paths` applies.
+import type * as Undici from 'undici/index.js'
+
+let undici: typeof Undici | undefined
+
+/** The real undici; the path is relative to dist/index.js, where this module runs. */
+function loadUndici(): typeof Undici {
+  undici ??= createRequire(import.meta.url)('./undici/index.js') as typeof Undici
+  return undici
+}
+
+/** undici's ProxyAgent: `new ProxyAgent(options)` loads undici and evaluates to the real one. */
+export class ProxyAgent {
+  constructor(options: Undici.ProxyAgent.Options | string) {
+    return new (loadUndici().ProxyAgent)(options)
+  }
+}

@@ -1,0 +1,33 @@
+// Mutation testing of src/ (`npm run mutate`): StrykerJS changes the source one small edit at a time
+// and counts the edits no test notices. Only the suites that run src/ in this process can notice one;
+// the suites that run the bundle (dist/index.js) in a child process cannot, so they are left out here
+// to keep the runs short. Runs are incremental: reports/stryker-incremental.json remembers the
+// results, and a re-run tests only the mutants whose code or tests changed.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: { configFile: 'jest.mutate.config.js', enableFindRelatedTests: false },
+  // jest runs the ESM test files only with VM modules enabled.
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/**/*.ts',
+    // Entry point and constants with nothing to decide: index.ts calls run(), version.ts names the version,
+    // lazy-undici.ts only forwards to undici, which this action never calls.
+    '!src/index.ts',
+    '!src/version.ts',
+    '!src/lazy-undici.ts'
+  ],
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  clearTextReporter: { reportMutants: false, reportTests: false, logTests: false },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  concurrency: 2,
+  timeoutMS: 10_000,
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['dist', 'reports', '.cache', 'coverage', '.stryker-tmp'],
+  thresholds: { high: 90, low: 85, break: null }
+}
