@@ -6,6 +6,7 @@ import {
   parseHttpDate,
   parseRetryAfterMs,
   retryDelayMs,
+  systemClock,
   withRetries,
   type RetryClock,
   type RetryNotice
@@ -130,6 +131,24 @@ describe('parseHttpDate: the three forms of RFC 9110 §5.6.7', () => {
     ['IMF-fixdate in December', 'Thu, 31 Dec 2026 23:59:59 GMT', Date.parse('2026-12-31T23:59:59Z')]
   ])('reads %s', (_form, text, ms) => expect(parseHttpDate(text, now)).toBe(ms))
 
+  it.each(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, i) => [m, i]))(
+    'reads the month %s',
+    (month, index) => {
+      const expectedMs = Date.UTC(2026, index as number, 15, 12, 0, 0)
+      expect(parseHttpDate(`Mon, 15 ${month} 2026 12:00:00 GMT`, now)).toBe(expectedMs)
+      expect(parseHttpDate(`Monday, 15-${month}-26 12:00:00 GMT`, now)).toBe(expectedMs)
+      expect(parseHttpDate(`Mon ${month} 15 12:00:00 2026`, now)).toBe(expectedMs)
+    }
+  )
+
+  it.each([
+    ['a day past the end of the month', 'Sat, 31 Feb 2026 00:00:00 GMT'],
+    ['day 00', 'Thu, 00 Jan 2026 00:00:00 GMT'],
+    ['hour 24', 'Thu, 01 Jan 2026 24:00:00 GMT'],
+    ['minute 60', 'Thu, 01 Jan 2026 00:60:00 GMT'],
+    ['second 60', 'Thu, 01 Jan 2026 00:00:60 GMT']
+  ])('refuses %s', (_what, text) => expect(parseHttpDate(text, now)).toBeUndefined())
+
   it('reads a two-digit RFC 850 year as the most recent past year more than 50 years back from the future', () => {
     expect(parseHttpDate('Monday, 01-Jan-76 00:00:00 GMT', now)).toBe(Date.parse('2076-01-01T00:00:00Z'))
     expect(parseHttpDate('Monday, 01-Jan-77 00:00:00 GMT', now)).toBe(Date.parse('1977-01-01T00:00:00Z'))
@@ -195,8 +214,9 @@ describe('withRetries', () => {
     const run = await script([retryable('HTTP 429', '120'), 'token'], 5)
     expect(run.calls).toBe(1)
     expect(run.slept).toEqual([])
-    expect((run.result as Error).message).toMatch(
-      /asked to wait 120 s before trying again \(Retry-After\).*gave up after 1 attempt, re-run the job later\./
+    expect((run.result as Error).message).toBe(
+      'failed: HTTP 429. The server asked to wait 120 s before trying again (Retry-After), longer than the 60 s ' +
+        'this action waits; gave up after 1 attempt, re-run the job later.'
     )
   })
 
@@ -276,5 +296,17 @@ describe('withRetries: answers with Retry-After spend the rate-limit budget, not
     expect((run.result as Error).message).toMatch(
       /asked to wait 61 s .* gave up after 2 attempts, re-run the job later\.$/
     )
+  })
+})
+
+describe('systemClock', () => {
+  it('tells the time, sleeps for real and draws numbers in [0, 1)', async () => {
+    expect(Math.abs(systemClock.now() - Date.now())).toBeLessThan(50)
+    const started = Date.now()
+    await systemClock.sleep(30)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25)
+    const draws = Array.from({ length: 20 }, () => systemClock.random())
+    expect(new Set(draws).size).toBeGreaterThan(1)
+    expect(draws.every(x => x >= 0 && x < 1)).toBe(true)
   })
 })

@@ -3860,12 +3860,11 @@ function parseHttpDate(text, nowMs) {
     if (!fields)
         return undefined;
     const [day, month, year, hours, minutes, seconds] = fields;
-    const values = [Number(day), Number(hours), Number(minutes), Number(seconds)];
-    const date = Date.UTC(year, MONTHS.indexOf(month), values[0], values[1], values[2], values[3]);
-    const parsed = new Date(date);
-    if (parsed.getUTCDate() !== values[0] || parsed.getUTCHours() !== values[1] || parsed.getUTCMinutes() !== values[2]) {
+    const monthIndex = MONTHS.indexOf(month);
+    const date = Date.UTC(year, monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds));
+    const outOfRange = Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59;
+    if (outOfRange || new Date(date).getUTCMonth() !== monthIndex)
         return undefined;
-    }
     return date;
 }
 const systemClock = {

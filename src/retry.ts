@@ -34,6 +34,7 @@ export function backoffDelayMs(failedAttempts: number, random: () => number): nu
 export function retryDelayMs(failedAttempts: number, retryAfterMs: number | undefined, random: () => number): number {
   if (retryAfterMs === undefined) return backoffDelayMs(failedAttempts, random)
   const ceiling = backoffCeilingMs(failedAttempts)
+  // Stryker disable next-line EqualityOperator: at equality both branches give Retry-After.
   if (retryAfterMs >= ceiling) return retryAfterMs
   return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs))
 }
@@ -79,13 +80,12 @@ export function parseHttpDate(text: string, nowMs: number): number | undefined {
   }
   if (!fields) return undefined
   const [day, month, year, hours, minutes, seconds] = fields
-  const values = [Number(day), Number(hours), Number(minutes), Number(seconds)]
-  const date = Date.UTC(year, MONTHS.indexOf(month), values[0], values[1], values[2], values[3])
-  // Out-of-range fields (31 Feb, 25:00) would roll over into another date: such a value is not one.
-  const parsed = new Date(date)
-  if (parsed.getUTCDate() !== values[0] || parsed.getUTCHours() !== values[1] || parsed.getUTCMinutes() !== values[2]) {
-    return undefined
-  }
+  const monthIndex = MONTHS.indexOf(month)
+  const date = Date.UTC(year, monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds))
+  // Out-of-range fields would roll over into another date: 25:00 into the next day, 31 Feb into March.
+  // (A leap second, :60, is refused too: the Retry-After is then ignored, which costs nothing.)
+  const outOfRange = Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59
+  if (outOfRange || new Date(date).getUTCMonth() !== monthIndex) return undefined
   return date
 }
 
@@ -149,6 +149,7 @@ export async function withRetries<T>(
       const nowMs = clock.now()
       const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, nowMs)
       const made = `${failures + 1} ${failures === 0 ? 'attempt' : 'attempts'}`
+      // Stryker disable next-line ConditionalExpression: without Retry-After the comparison is false anyway.
       if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
         throw new ActionError(
           `${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
