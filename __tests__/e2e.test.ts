@@ -188,7 +188,7 @@ describe('failures', () => {
       const result = await runAction({ client_id: 'a', client_secret: clientSecret, base_url: echo.baseUrl })
       expect(result.code).toBe(1)
       expect(result.stdout).toMatch(
-        /^::error::The token endpoint .* redirected \(307\) to another host or port, a Location that contains the client secret;/m
+        /^::error::The token endpoint .* redirected \(307\) to a Location that contains the client secret;/m
       )
       const log = visibleLog(result).toLowerCase()
       expect(log).not.toContain(clientSecret.toLowerCase())

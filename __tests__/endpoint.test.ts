@@ -63,4 +63,39 @@ describe('checkRedirect', () => {
     expect(decision.follow).toBe(false)
     if (!decision.follow) expect(decision.reason).toMatch(reason)
   })
+
+  it('neither follows nor quotes a Location that mentions a secret, before anything else', () => {
+    const mentions = (text: string) => text.toLowerCase().includes('hunter2')
+    for (const location of ['https://HUNTER2.datasaur.example/token', 'hunter2:x', '/p?k=Hunter2']) {
+      expect(checkRedirect(from, 307, location, mentions)).toEqual({
+        follow: false,
+        reason: 'redirected (307) to a Location that contains the client secret'
+      })
+    }
+    expect(checkRedirect(from, 307, '/v2/token', mentions).follow).toBe(true)
+  })
+
+  it('quotes a Location log-safe', () => {
+    const decision = checkRedirect(from, 302, '/a::b')
+    expect(decision).toEqual({
+      follow: false,
+      reason: 'redirected (302) to https://datasaur.example/a::b, which would drop the POST body'
+    })
+  })
+
+  it('names only the scheme of a Location that is not http', () => {
+    expect(checkRedirect(from, 307, 'javascript:alert(1)')).toEqual({
+      follow: false,
+      reason: "redirected (307) to a URL that is not http or https (scheme 'javascript')"
+    })
+    expect(checkRedirect(from, 307, 'data:text/html,x').follow).toBe(false)
+  })
+
+  it('refuses a change of scheme on loopback', () => {
+    const local = new URL('http://127.0.0.1:8080/token')
+    expect(checkRedirect(local, 307, 'https://127.0.0.1:8080/token')).toEqual({
+      follow: false,
+      reason: 'redirected (307) to https://127.0.0.1:8080/token, which changes the scheme'
+    })
+  })
 })

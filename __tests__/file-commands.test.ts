@@ -63,6 +63,23 @@ describe('writeFileCommands', () => {
   })
 })
 
+describe('writeFileCommands when a write fails part of the way', () => {
+  it('cuts every file back to what it held, and says so without a raw error', () => {
+    const output = file('kept-output', 'earlier=1\n')
+    expect(() =>
+      writeFileCommands([
+        { variable: 'GITHUB_OUTPUT', path: output, values: [['access_token', 'tok']] },
+        // A device whose writes always fail for want of space, as a full disk's would.
+        { variable: 'GITHUB_ENV', path: '/dev/full', values: [['TOKEN', 'tok']] }
+      ])
+    ).toThrow(
+      "Writing the runner's files failed (ENOSPC), so the token could not be handed to later steps; nothing " +
+        'was published. Check the runner and its disk.'
+    )
+    expect(readFileSync(output, 'utf8')).toBe('earlier=1\n')
+  })
+})
+
 describe('checkWritable', () => {
   it('passes for files that can be appended to, and writes nothing to them', () => {
     const path = file('checked', 'kept')

@@ -135,6 +135,11 @@ describe('getSettings', () => {
     ['env_name', { env_name: 'MY-TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
     ['base_url', { base_url: 'datasaur.ai' }, /Input 'base_url' is not a valid URL: 'datasaur\.ai'\./],
     [
+      'token_url',
+      { token_url: 'https://bob:hunter2-pw@datasaur.example:443x/t' },
+      /^Input 'token_url' is not a valid URL: 'https:\/\/\*\*\*@datasaur\.example:443x\/t'\./
+    ],
+    [
       'base_url',
       { base_url: 'https://app.datasaur.ai/graphql' },
       /Input 'base_url' is the GraphQL API's URL, https:\/\/app\.datasaur\.ai\/graphql; set it to the deployment's root \(https:\/\/app\.datasaur\.ai\): the action adds \/api\/oauth\/token\./
@@ -231,6 +236,16 @@ describe('env_name: names a later step, tool or the runner reads are refused', (
     'BASHOPTS',
     'CURL_CA_BUNDLE',
     'REQUESTS_CA_BUNDLE',
+    'DOTNET_ROOT',
+    'DOCKER_HOST',
+    'CARGO_HOME',
+    'LC_ALL',
+    'GLIBC_TUNABLES',
+    'GCONV_PATH',
+    'MAVEN_OPTS',
+    'GRADLE_OPTS',
+    'GOFLAGS',
+    'RUSTFLAGS',
     'PATH',
     'HOME',
     'SHELL',

@@ -92,6 +92,15 @@ describe('Redactor', () => {
     ['its NFKD skeleton', 'ＡｂｃＤｅＦ１２３４５６']
   ])('knows when a text mentions %s', (_what, text) => expect(redactor(SECRET).mentions(text)).toBe(true))
 
+  it('knows when a text repeats a long part of a secret', () => {
+    const r = redactor('Sup3rSecretValue99')
+    expect(r.mentions('prefix Sup3rSecretValue9 suffix')).toBe(true)
+    expect(r.mentions('x perSecretVal y')).toBe(true)
+    expect(r.mentions('x erSecret y')).toBe(false)
+    expect(redactor('abcdefgh').mentions('xabcdefgx')).toBe(false)
+    expect(redactor('abcdefgh').mentions('xabcdefghx')).toBe(true)
+  })
+
   it('does not see a secret where there is none', () => {
     expect(redactor(SECRET).mentions('invalid_client: Client authentication failed.')).toBe(false)
     expect(redactor('abc').mentions('a b c d')).toBe(false)
@@ -111,6 +120,7 @@ describe('Redactor', () => {
 
     it('withholds a text that still repeats a secret after redaction', () => {
       expect(redactor(SECRET).quote('secret is a b c d e f 1 2 3 4 5 6', 100)).toBe(WITHHELD)
+      expect(redactor('Sup3rSecretValue99').quote('got Sup3rSecretValue9', 100)).toBe(WITHHELD)
     })
 
     it('shortens only after redacting, so no part of a secret is left at the cut', () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createServer as createTcpServer, type Socket } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { createCertificateAuthority } from './support/certificates.js'
 import { runInProcess, type InProcessResult } from './support/in-process.js'
@@ -287,6 +288,24 @@ describe('transport edges', () => {
     )
   })
 
+  it.each([
+    ['a host name', (secret: string) => `https://${secret.toLowerCase()}.localhost/token`],
+    ['a scheme', (secret: string) => `${secret.toLowerCase()}:x`],
+    ['a path, in another case', (secret: string) => `/${secret.toUpperCase()}/token`]
+  ])('neither follows nor quotes a Location that repeats the secret in %s', async (_where, locationOf) => {
+    const secret = 'Sup3rSecretValue99'
+    const server = await tokenServer({
+      clientSecret: secret,
+      replies: [raw(307, '', { Location: locationOf(secret) })]
+    })
+    const result = await runInProcess({ ...CLIENT, client_secret: secret, base_url: server.baseUrl })
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint ${server.tokenUrl} redirected (307) to a Location that contains the client secret; the ` +
+        "request was not sent there. Set 'base_url' to the endpoint's final address."
+    )
+  })
+
   it('names the scheme of a Location that is not http', async () => {
     const server = await tokenServer({ replies: [raw(307, '', { Location: 'javascript:alert(1)' })] })
     const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
@@ -417,19 +436,93 @@ describe('every connection of an attempt is closed when it ends', () => {
   it('relays through a proxy to a server whose certificate it then checks', async () => {
     const pki = createCertificateAuthority()
     cleanups.push(pki.remove)
-    const tls = createHttpsServer(pki.issue('datasaur.test', { fromDays: -3, toDays: -1 }), (_req, res) =>
-      res.end('{}')
-    )
+    const tls = createHttpsServer(pki.issue('datasaur.test'), (_req, res) => res.end('{}'))
     await new Promise<void>(resolve => tls.listen(0, '127.0.0.1', resolve))
     cleanups.push(() => new Promise(resolve => tls.close(resolve)))
     const proxy = await startProxy({ fallback: relayTo((tls.address() as { port: number }).port) })
     cleanups.push(proxy.close)
     const result = await runInProcess(
       { ...CLIENT, base_url: 'https://datasaur.test' },
-      { env: { https_proxy: proxy.url, no_proxy: undefined } }
+      { env: { https_proxy: proxy.url, no_proxy: undefined, NODE_TLS_REJECT_UNAUTHORIZED: '0' } }
     )
     expect(proxy.connects).toHaveLength(1)
-    expect(errorOf(result)).toMatch(/^The TLS certificate of datasaur\.test (has expired|was issued by a CA)/)
+    // NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored inside the tunnel too.
+    expect(errorOf(result)).toBe(
+      'The TLS certificate of datasaur.test was issued by a CA that is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE). ' +
+        'If the server uses a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path ' +
+        'of the CA certificate (PEM).'
+    )
     await proxy.allClosed(1000)
+  })
+
+  it('verifies the certificate of an https proxy, and sends it no credentials it cannot verify', async () => {
+    const pki = createCertificateAuthority()
+    cleanups.push(pki.remove)
+    let connects = 0
+    const tlsProxy = createHttpsServer(pki.issue('localhost'))
+    tlsProxy.on('connect', (_req, socket: Socket) => {
+      connects++
+      socket.destroy()
+    })
+    await new Promise<void>(resolve => tlsProxy.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => tlsProxy.close(resolve)))
+    const port = (tlsProxy.address() as { port: number }).port
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test', max_attempts: '3' },
+      {
+        env: {
+          https_proxy: `https://ci-user:pr0xy-pass@localhost:${port}`,
+          no_proxy: undefined,
+          NODE_TLS_REJECT_UNAUTHORIZED: '0'
+        }
+      }
+    )
+    expect(connects).toBe(0)
+    expect(errorOf(result)).toBe(
+      `The TLS certificate of the proxy localhost:${port} was not accepted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): if ` +
+        "the proxy's certificate is issued by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of " +
+        'this step to the path of that CA (PEM).'
+    )
+    expect(result.sleeps).toEqual([])
+    expectClean(result, 'pr0xy-pass')
+  })
+
+  it('keeps the brackets of an IPv6 literal in the CONNECT target', async () => {
+    const proxy = await startProxy({ fallback: refuse(403) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://[2001:db8::1]' },
+      { env: { https_proxy: proxy.url, no_proxy: undefined } }
+    )
+    expect(proxy.connects.map(c => c.target)).toEqual(['[2001:db8::1]:443'])
+    expect(errorOf(result)).toContain('refused to connect to [2001:db8::1] (403)')
+  })
+
+  it('closes a direct connection whose body trickles past the deadline, though the server ignores the end', async () => {
+    const open = new Set<Socket>()
+    const trickler = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      const timer = setInterval(() => res.write(' '), 50)
+      res.on('close', () => clearInterval(timer))
+    })
+    // An HTTP server keeps a connection half-open when the client only ends it; it closes when the
+    // client destroys it.
+    trickler.on('connection', (socket: Socket) => {
+      open.add(socket)
+      socket.on('close', () => open.delete(socket))
+    })
+    await new Promise<void>(resolve => trickler.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => trickler.close(resolve)))
+    const port = (trickler.address() as { port: number }).port
+    const result = await runInProcess({
+      ...CLIENT,
+      base_url: `http://127.0.0.1:${port}`,
+      timeout_seconds: '0.3',
+      max_attempts: '1'
+    })
+    expect(errorOf(result)).toContain('did not answer within 0.3 s (timeout_seconds)')
+    const deadline = Date.now() + 1000
+    while (open.size > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    expect(open.size).toBe(0)
   })
 })

@@ -83,10 +83,10 @@ describe('certificate errors: final, with the advice that fits the code', () => 
   })
 
   it('says the CA file lacks the issuer when NODE_EXTRA_CA_CERTS is set', () => {
-    const error = networkError(nodeError('SELF_SIGNED_CERT_IN_CHAIN'), { ...context, extraCaFile: '/ca/corp.pem' })
+    const error = networkError(nodeError('SELF_SIGNED_CERT_IN_CHAIN'), { ...context, extraCaFile: '/ca/##[corp].pem' })
     expect(error.message).toBe(
       'The TLS certificate of datasaur.example was issued by a CA that is not trusted (SELF_SIGNED_CERT_IN_CHAIN): ' +
-        'the file NODE_EXTRA_CA_CERTS names (/ca/corp.pem) was loaded but does not contain the issuer of this ' +
+        'the file NODE_EXTRA_CA_CERTS names (/ca/# #[corp].pem) was loaded but does not contain the issuer of this ' +
         'certificate; add the CA certificate that issued the certificate of datasaur.example.'
     )
   })
@@ -131,11 +131,6 @@ describe('connection errors', () => {
         'datasaur.example (a firewall may drop the traffic).'
     )
     expect(error.options.retryable).toBe(true)
-  })
-
-  it("reads http-client's socket timeout as ETIMEDOUT", () => {
-    const error = networkError(new Error('Request timeout: /api/oauth/token'), context)
-    expect(error.options).toEqual({ retryable: true, reason: 'ETIMEDOUT' })
   })
 
   it.each([
@@ -183,13 +178,13 @@ describe('connection errors', () => {
     expect(error.options.retryable).toBe(false)
   })
 
-  it('makes plain http on a TLS port final, pointing at the scheme and port', () => {
-    const error = networkError(
-      nodeError('EPROTO', 'write EPROTO 80BC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'),
-      context
-    )
+  it.each([
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'write ERR_SSL_WRONG_VERSION_NUMBER'],
+    ['EPROTO', 'write EPROTO 80BC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number']
+  ])('makes plain http on a TLS port final (%s), pointing at the scheme and port', (code, message) => {
+    const error = networkError(nodeError(code, message), context)
     expect(error.message).toBe(
-      "datasaur.example did not answer with TLS (EPROTO): it may serve plain http on this port; check the scheme and port of 'base_url'."
+      `datasaur.example did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and port of 'base_url'.`
     )
     expect(error.options.retryable).toBe(false)
   })
@@ -234,35 +229,45 @@ describe('proxy errors, as tunnel reports them', () => {
     expect(error.options.retryable).toBe(false)
   })
 
-  it('a proxy that cannot be reached: retried, naming the proxy and the cause', () => {
-    const error = networkError(
-      nodeError('ECONNRESET', 'tunneling socket could not be established, cause=connect ECONNREFUSED 10.0.0.1:3128'),
-      viaProxy
-    )
+  const unreachable = nodeError('ECONNRESET', 'tunneling socket could not be established, cause=connect ECONNREFUSED')
+
+  it('a proxy that cannot be reached: retried, naming the proxy and the cause Node gave', () => {
+    const error = networkError(unreachable, { ...viaProxy, proxyFailure: nodeError('ECONNREFUSED') })
     expect(error.message).toBe('Could not connect to the proxy proxy.corp:3128 (ECONNREFUSED): check https_proxy.')
     expect(error.options).toEqual({ retryable: true, reason: 'proxy ECONNREFUSED' })
   })
 
   it('a proxy host that does not resolve: final', () => {
-    const error = networkError(
-      nodeError('ECONNRESET', 'tunneling socket could not be established, cause=getaddrinfo ENOTFOUND proxy.corp'),
-      viaProxy
-    )
+    const error = networkError(unreachable, { ...viaProxy, proxyFailure: nodeError('ENOTFOUND') })
     expect(error.message).toBe(
       'Could not resolve the host of the proxy proxy.corp:3128 (ENOTFOUND): check https_proxy.'
     )
     expect(error.options.retryable).toBe(false)
   })
 
-  it('a cause without a code is read by the error code, and an unknown proxy is still named', () => {
-    const error = networkError(
-      nodeError('ECONNRESET', 'tunneling socket could not be established, cause=socket hang up'),
-      context
-    )
+  it("an https proxy whose certificate is not trusted: final, about the proxy's CA", () => {
+    const error = networkError(unreachable, { ...viaProxy, proxyFailure: nodeError('DEPTH_ZERO_SELF_SIGNED_CERT') })
     expect(error.message).toBe(
-      'Could not connect to the proxy configured in https_proxy (ECONNRESET): check https_proxy.'
+      'The TLS certificate of the proxy proxy.corp:3128 was not accepted (DEPTH_ZERO_SELF_SIGNED_CERT): if the ' +
+        "proxy's certificate is issued by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this " +
+        'step to the path of that CA (PEM).'
+    )
+    expect(error.options).toEqual({ retryable: false, reason: 'proxy DEPTH_ZERO_SELF_SIGNED_CERT' })
+  })
+
+  it('a failure Node gave no code: retried, and an unknown proxy is still named', () => {
+    const error = networkError(unreachable, { ...context, proxyFailure: new Error('odd') })
+    expect(error.message).toBe(
+      'Could not connect to the proxy configured in https_proxy (network error): check https_proxy.'
     )
     expect(error.options.retryable).toBe(true)
+  })
+
+  it('without a failure of its own, the code of the tunnel error is used; a non-transient one is final', () => {
+    expect(networkError(unreachable, viaProxy).message).toBe(
+      'Could not connect to the proxy proxy.corp:3128 (ECONNRESET): check https_proxy.'
+    )
+    expect(networkError(unreachable, { ...viaProxy, proxyFailure: nodeError('EACCES') }).options.retryable).toBe(false)
   })
 
   it('a proxy that sends a body with its 200', () => {

@@ -4,6 +4,7 @@
 // its cause: the proxy's refusal, the certificate's problem, the CA file.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -39,7 +40,7 @@ afterAll(async () => {
 })
 
 /** Starts a server on a free loopback port; it is closed after the suite. */
-async function listen<T extends HttpsServer | TcpServer>(server: T): Promise<number> {
+async function listen<T extends HttpServer | HttpsServer | TcpServer>(server: T): Promise<number> {
   servers.push(server)
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as { port: number }).port
@@ -217,6 +218,23 @@ describe('a proxy that refuses the tunnel', () => {
     expect(result.code).toBe(1)
     expect(errorOf(result)).toBe(
       `Could not connect to the proxy 127.0.0.1:${port} (ECONNREFUSED): check https_proxy. Gave up after 1 attempt (max_attempts).`
+    )
+  })
+})
+
+describe('https to a port that speaks plain http', () => {
+  it('fails at once, pointing at the scheme and port', async () => {
+    const plain = createHttpServer((_req, res) => res.end('hello'))
+    const port = await listen(plain)
+    const result = await runAction(
+      { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, base_url: `https://127.0.0.1:${port}` },
+      { timeoutMs: 30_000 }
+    )
+
+    expect(result.code).toBe(1)
+    expect(attempts(result)).toBe(1)
+    expect(errorOf(result)).toMatch(
+      /^127\.0\.0\.1:\d+ did not answer with TLS \((ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)\): it may serve plain http on this port; check the scheme and port of 'base_url'\.$/
     )
   })
 })

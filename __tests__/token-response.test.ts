@@ -9,7 +9,6 @@ const SENT_AT = new Date('2026-01-01T12:00:00.000Z')
 function response(status: number, body: unknown, headers: Record<string, string> = {}): TokenHttpResponse {
   return {
     url: new URL('https://datasaur.ai/api/oauth/token?tenant=x'),
-    finalUrl: new URL('https://datasaur.ai/api/oauth/token?tenant=x'),
     status,
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body)

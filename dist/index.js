@@ -285,7 +285,7 @@ __webpack_unused_export__ = debug; // for test
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(431);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(398);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -294,7 +294,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 431:
+/***/ 398:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3311,7 +3311,23 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/encoding.ts
+function formEncode(value) {
+    return new URLSearchParams([['', value]]).toString().slice(1);
+}
+function percentDecode(text) {
+    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+        try {
+            return decodeURIComponent(run);
+        }
+        catch {
+            return run;
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/log-text.ts
+
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
 function breakLegacyCommands(text) {
     return text.replace(/#(?=#\[)/g, '# ');
@@ -3325,8 +3341,10 @@ function logSafe(text, maxLength) {
         .replace(UNSAFE_CHARACTERS, '')
         .replace(/ {2,}/g, ' ')
         .trim();
-    const safe = breakLeadingCommand(breakLegacyCommands(printable));
-    return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe;
+    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
+}
+function truncate(text, maxLength) {
+    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }
 function neutralizeLine(line) {
     return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
@@ -3340,7 +3358,7 @@ function echoForms(secret) {
             .slice(1, -1)
             .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
         encodeURIComponent(value),
-        new URLSearchParams([['', value]]).toString().slice(1)
+        formEncode(value)
     ]);
     return [...new Set(forms)].filter(Boolean);
 }
@@ -3352,6 +3370,11 @@ function skeleton(text) {
 }
 const MIN_SANITIZED_FORM = 4;
 const MIN_SKELETON = 6;
+const MIN_SHARED_RUN = 8;
+function skeletonRuns(letters) {
+    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
+    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
+}
 const WITHHELD = '[withheld: it repeats a secret]';
 class Redactor {
     forms = new Set();
@@ -3367,7 +3390,8 @@ class Redactor {
         }
         const letters = skeleton(secret);
         if (letters.length >= MIN_SKELETON)
-            this.skeletons.add(letters);
+            for (const run of skeletonRuns(letters))
+                this.skeletons.add(run);
     }
     redact(text) {
         const forms = [...this.forms].sort((a, b) => b.length - a.length);
@@ -3386,19 +3410,8 @@ class Redactor {
     quote(text, maxLength) {
         if (this.mentions(this.redact(text)))
             return WITHHELD;
-        const safe = this.redact(logSafe(this.redact(text), Infinity));
-        return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe;
+        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
     }
-}
-function percentDecode(text) {
-    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-        try {
-            return decodeURIComponent(run);
-        }
-        catch {
-            return run;
-        }
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/endpoint.ts
@@ -3412,9 +3425,12 @@ function isLoopbackHost(hostname) {
 function describeEndpoint(url) {
     return `${url.origin}${url.pathname}`;
 }
-function checkRedirect(from, status, location, describeTarget = target => logSafe(describeEndpoint(target), 200)) {
+function checkRedirect(from, status, location, mentionsSecret = () => false) {
     if (!location)
         return { follow: false, reason: `answered ${status} without a Location header` };
+    if (mentionsSecret(location)) {
+        return { follow: false, reason: `redirected (${status}) to a Location that contains the client secret` };
+    }
     let target;
     try {
         target = new URL(location, from);
@@ -3426,7 +3442,7 @@ function checkRedirect(from, status, location, describeTarget = target => logSaf
         const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20);
         return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` };
     }
-    const where = describeTarget(target);
+    const where = logSafe(describeEndpoint(target), 200);
     if (status !== 307 && status !== 308) {
         return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` };
     }
@@ -3476,6 +3492,7 @@ class AttemptError extends ActionError {
 }
 
 ;// CONCATENATED MODULE: ./src/environment.ts
+
 
 
 
@@ -3529,17 +3546,14 @@ function proxyCredentials(value) {
     }
     if (!url.password && !url.username)
         return [];
-    const decode = (text) => {
-        try {
-            return decodeURIComponent(text);
-        }
-        catch {
-            return text;
-        }
-    };
     const credential = url.password || url.username;
-    const pairs = [`${url.username}:${url.password}`, `${decode(url.username)}:${decode(url.password)}`];
-    const forms = [credential, decode(credential), ...pairs, ...pairs.map(pair => Buffer.from(pair).toString('base64'))];
+    const pairs = [`${url.username}:${url.password}`, `${percentDecode(url.username)}:${percentDecode(url.password)}`];
+    const forms = [
+        credential,
+        percentDecode(credential),
+        ...pairs,
+        ...pairs.map(pair => Buffer.from(pair).toString('base64'))
+    ];
     return [...new Set(forms)];
 }
 
@@ -3583,14 +3597,30 @@ function checkWritable(files) {
 }
 function writeFileCommands(files) {
     const opened = openAll(files);
+    const sizes = opened.map(fd => (0,external_node_fs_namespaceObject.fstatSync)(fd).size);
     try {
         files.forEach((file, i) => {
-            (0,external_node_fs_namespaceObject.writeSync)(opened[i], file.values.map(([name, value]) => formatFileCommand(name, value)).join(''));
+            const text = Buffer.from(file.values.map(([name, value]) => formatFileCommand(name, value)).join(''));
+            for (let written = 0; written < text.length;)
+                written += (0,external_node_fs_namespaceObject.writeSync)(opened[i], text, written);
         });
+    }
+    catch (error) {
+        opened.forEach((fd, i) => truncateQuietly(fd, sizes[i]));
+        const code = error.code ?? 'error';
+        throw new ActionError(`Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
+            'was published. Check the runner and its disk.');
     }
     finally {
         for (const fd of opened)
             (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+function truncateQuietly(fd, size) {
+    try {
+        (0,external_node_fs_namespaceObject.ftruncateSync)(fd, size);
+    }
+    catch {
     }
 }
 
@@ -3656,7 +3686,7 @@ function required(name, value) {
     return value;
 }
 function parseEndpoint(name, value) {
-    const quoted = quoteInput(value);
+    const quoted = quoteInput(value.replace(/\/\/[^/?#]*@/, '//***@'));
     let url;
     try {
         url = new URL(value);
@@ -3747,7 +3777,11 @@ const RESERVED_ENV_PREFIXES = [
     'PERL',
     'RUBY',
     'BASH',
-    'CURL_'
+    'CURL_',
+    'DOTNET_',
+    'DOCKER_',
+    'CARGO_',
+    'LC_'
 ];
 const RESERVED_ENV_SUFFIXES = ['_PROXY'];
 const RESERVED_ENV_NAMES = [
@@ -3769,7 +3803,13 @@ const RESERVED_ENV_NAMES = [
     'CLASSPATH',
     'JDK_JAVA_OPTIONS',
     '_JAVA_OPTIONS',
-    'REQUESTS_CA_BUNDLE'
+    'REQUESTS_CA_BUNDLE',
+    'GLIBC_TUNABLES',
+    'GCONV_PATH',
+    'MAVEN_OPTS',
+    'GRADLE_OPTS',
+    'GOFLAGS',
+    'RUSTFLAGS'
 ];
 function parseEnvName(value) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
@@ -3921,18 +3961,17 @@ function isTunnelAgent(agent) {
 class AttemptConnections {
     proxySockets = [];
     proxy;
+    proxyFailure;
     prepareRequest(options) {
-        if (options.host?.startsWith('['))
-            options.host = options.host.slice(1, -1);
-        options.rejectUnauthorized = true;
         if (isTunnelAgent(options.agent))
             this.ownTunnel(options.agent);
+        else if (options.host?.startsWith('['))
+            options.host = options.host.slice(1, -1);
     }
     ownTunnel(agent) {
-        agent.options.rejectUnauthorized = true;
         const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
         agent.proxyOptions = proxyOptions;
-        this.proxy = `${proxyOptions.host}:${proxyOptions.port}`;
+        this.proxy = proxyOptions.port ? `${proxyOptions.host}:${proxyOptions.port}` : proxyOptions.host;
         const authorization = proxyAuth
             ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxyAuth).toString('base64')}` }
             : {};
@@ -3940,6 +3979,7 @@ class AttemptConnections {
         agent.request = options => {
             const connect = request({ ...options, headers: { ...options.headers, ...authorization } });
             connect.on('socket', socket => this.proxySockets.push(socket));
+            connect.once('error', error => (this.proxyFailure ??= error));
             return connect;
         };
     }
@@ -4009,7 +4049,7 @@ function networkError(error, context) {
             `spelling of '${context.endpointInput}', that the runner has DNS and network access to it, and ` +
             'https_proxy if the runner must go through a proxy.', code);
     }
-    if (code === 'EPROTO' && /wrong version number/i.test(message)) {
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/i.test(message))) {
         return network_errors_final(`${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
             `port of '${context.endpointInput}'.`, code);
     }
@@ -4055,7 +4095,7 @@ function certificateMessage(problem, code, context) {
         case 'unknown issuer':
             return context.extraCaFile
                 ? `${subject} was issued by a CA that is not trusted (${code}): the file NODE_EXTRA_CA_CERTS names ` +
-                    `(${context.extraCaFile}) was loaded but does not contain the issuer of this certificate; add the ` +
+                    `(${logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
                     `CA certificate that issued the certificate of ${hostname}.`
                 : `${subject} was issued by a CA that is not trusted (${code}). If the server uses a private or ` +
                     'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).';
@@ -4081,22 +4121,22 @@ function proxyError(message, code, context) {
     if (status) {
         return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
     }
-    const cause = /\b(E[A-Z_]{3,}|HPE_[A-Z_]+)\b/.exec(message)?.[1] ?? code;
+    const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure);
+    if (CERTIFICATE_PROBLEMS[cause]) {
+        return network_errors_final(`The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
+            'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
+    }
     if (cause === 'ENOTFOUND') {
         return network_errors_final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause);
     }
-    return new AttemptError(`Could not connect to the proxy ${proxy} (${logSafe(cause, 40)}): check https_proxy.`, {
-        retryable: TRANSIENT_CODES.has(cause),
-        reason: `proxy ${logSafe(cause, 40)}`
+    return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+        retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
+        reason: `proxy ${cause}`
     });
 }
 function errorCode(error) {
     const code = error?.code;
-    if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code))
-        return code;
-    if (error instanceof Error && error.message.startsWith('Request timeout'))
-        return 'ETIMEDOUT';
-    return NO_CODE;
+    return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
 }
 const NO_CODE = 'network error';
 
@@ -4116,9 +4156,6 @@ const USER_AGENT = `datasaur-token-action/${VERSION}`;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-function formEncode(value) {
-    return new URLSearchParams([['', value]]).toString().slice(1);
-}
 function buildTokenRequest(settings) {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     const headers = {
@@ -4186,6 +4223,7 @@ class Exchange {
             url: this.url,
             endpointInput: this.request.endpointInput,
             proxy: this.connections.proxy,
+            proxyFailure: this.connections.proxyFailure,
             extraCaFile: this.options.extraCaFile
         };
     }
@@ -4202,12 +4240,10 @@ class Exchange {
             const status = message.statusCode ?? 0;
             if (!REDIRECT_STATUSES.has(status)) {
                 const body = await this.readBody(status, message);
-                return { url: request.url, finalUrl: this.url, status, headers: message.headers, body };
+                return { url: request.url, status, headers: message.headers, body };
             }
             message.destroy();
-            const decision = checkRedirect(this.url, status, message.headers.location, target => this.options.redactor.mentions(target.href)
-                ? 'a Location that contains the client secret'
-                : logSafe(describeEndpoint(target), 200));
+            const decision = checkRedirect(this.url, status, message.headers.location, text => this.options.redactor.mentions(text));
             const where = describeEndpoint(request.url);
             const fix = `Set '${request.endpointInput}' to the endpoint's final address.`;
             if (!decision.follow) {
@@ -4394,6 +4430,7 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
             log.mask(value);
         checkWritable(Object.values(environment.files));
         if (environment.tlsVerificationOffRequested) {
+            delete env.NODE_TLS_REJECT_UNAUTHORIZED;
             log.warning('NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
                 'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.');
         }

@@ -1,5 +1,4 @@
 import type { ClientRequest, RequestOptions } from 'node:http'
-import type { RequestOptions as TlsRequestOptions } from 'node:https'
 import type { Socket } from 'node:net'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 
@@ -9,7 +8,6 @@ import type { RequestHandler } from '@actions/http-client/lib/interfaces'
  * `client.dispose()` does not close the connections it makes.
  */
 interface TunnelAgent {
-  options: { rejectUnauthorized?: boolean }
   proxyOptions: { host?: string; port?: number | string; proxyAuth?: string }
   request: (options: RequestOptions) => ClientRequest
 }
@@ -24,31 +22,32 @@ function isTunnelAgent(agent: unknown): agent is TunnelAgent {
  * nothing, would otherwise keep the process alive long after the step has failed.
  *
  * It is an http-client request handler, which sees every request's options after the agent is chosen
- * and before anything connects. It also applies two rules to every request:
- * - TLS certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says, through a
- *   proxy too (`tunnel` builds the TLS connection from its agent's options, not the request's);
- * - an IPv6 literal reaches `http.request` without the URL's brackets, which would otherwise be
- *   looked up in DNS as a name.
- * The proxy's credentials are sent as a `Proxy-Authorization` header built here, because `tunnel`
- * builds it with the deprecated `new Buffer()`, which prints a warning into the step log.
+ * and before anything connects. It also passes an IPv6 literal to a direct request without the URL's
+ * brackets, which `http.request` would otherwise look up in DNS as a name (through a proxy the
+ * brackets stay: the CONNECT target needs them). The proxy's credentials are sent as a
+ * `Proxy-Authorization` header built here, because `tunnel` builds it with the deprecated
+ * `new Buffer()`, which prints a warning into the step log.
  */
 export class AttemptConnections implements RequestHandler {
   /** The sockets to the proxy, which carry the tunnels (and the TLS connections inside them). */
   private readonly proxySockets: Socket[] = []
   /** `host:port` of the proxy the attempt goes through, if any. */
   proxy: string | undefined
+  /**
+   * Why the connection to the proxy failed, as Node reported it: `tunnel` passes on only its message,
+   * which loses the code (a certificate problem of an https proxy, say).
+   */
+  proxyFailure: unknown
 
   prepareRequest(options: RequestOptions): void {
-    if (options.host?.startsWith('[')) options.host = options.host.slice(1, -1)
-    ;(options as TlsRequestOptions).rejectUnauthorized = true
     if (isTunnelAgent(options.agent)) this.ownTunnel(options.agent)
+    else if (options.host?.startsWith('[')) options.host = options.host.slice(1, -1)
   }
 
   private ownTunnel(agent: TunnelAgent): void {
-    agent.options.rejectUnauthorized = true
     const { proxyAuth, ...proxyOptions } = agent.proxyOptions
     agent.proxyOptions = proxyOptions
-    this.proxy = `${proxyOptions.host}:${proxyOptions.port}`
+    this.proxy = proxyOptions.port ? `${proxyOptions.host}:${proxyOptions.port}` : proxyOptions.host
     const authorization = proxyAuth
       ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxyAuth).toString('base64')}` }
       : {}
@@ -56,6 +55,7 @@ export class AttemptConnections implements RequestHandler {
     agent.request = options => {
       const connect = request({ ...options, headers: { ...options.headers, ...authorization } })
       connect.on('socket', socket => this.proxySockets.push(socket))
+      connect.once('error', error => (this.proxyFailure ??= error))
       return connect
     }
   }

@@ -37,9 +37,14 @@ export function checkRedirect(
   from: URL,
   status: number,
   location: string | undefined,
-  describeTarget: (target: URL) => string = target => logSafe(describeEndpoint(target), 200)
+  mentionsSecret: (text: string) => boolean = () => false
 ): RedirectDecision {
   if (!location) return { follow: false, reason: `answered ${status} without a Location header` }
+  // A Location that repeats a secret in any form is neither followed nor quoted: following it would
+  // put the secret in the host or path that later messages name.
+  if (mentionsSecret(location)) {
+    return { follow: false, reason: `redirected (${status}) to a Location that contains the client secret` }
+  }
   let target: URL
   try {
     target = new URL(location, from)
@@ -51,7 +56,7 @@ export function checkRedirect(
     const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20)
     return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` }
   }
-  const where = describeTarget(target)
+  const where = logSafe(describeEndpoint(target), 200)
   if (status !== 307 && status !== 308) {
     return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` }
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { percentDecode } from './encoding.js'
 import { ActionError } from './errors.js'
 import type { CommandFile } from './file-commands.js'
 import { logSafe } from './log-text.js'
@@ -80,15 +81,13 @@ function proxyCredentials(value: string | undefined): string[] {
     return []
   }
   if (!url.password && !url.username) return []
-  const decode = (text: string): string => {
-    try {
-      return decodeURIComponent(text)
-    } catch {
-      return text
-    }
-  }
   const credential = url.password || url.username
-  const pairs = [`${url.username}:${url.password}`, `${decode(url.username)}:${decode(url.password)}`]
-  const forms = [credential, decode(credential), ...pairs, ...pairs.map(pair => Buffer.from(pair).toString('base64'))]
+  const pairs = [`${url.username}:${url.password}`, `${percentDecode(url.username)}:${percentDecode(url.password)}`]
+  const forms = [
+    credential,
+    percentDecode(credential),
+    ...pairs,
+    ...pairs.map(pair => Buffer.from(pair).toString('base64'))
+  ]
   return [...new Set(forms)]
 }

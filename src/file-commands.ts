@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { EOL } from 'node:os'
 import { ActionError } from './errors.js'
 
@@ -53,16 +53,35 @@ export function checkWritable(files: readonly CommandFile[]): void {
 
 /**
  * Writes every value, all or nothing: every file is opened before any is written, so a file that
- * cannot be written stops the step before the token reaches any of them, and each file gets its
- * values in one write.
+ * cannot be opened stops the step before the token reaches any of them; and if a write fails part
+ * of the way (a full disk), every file is cut back to the size it had, because the runner reads these
+ * files even when the step fails.
  */
 export function writeFileCommands(files: readonly FileCommands[]): void {
   const opened = openAll(files)
+  const sizes = opened.map(fd => fstatSync(fd).size)
   try {
     files.forEach((file, i) => {
-      writeSync(opened[i], file.values.map(([name, value]) => formatFileCommand(name, value)).join(''))
+      const text = Buffer.from(file.values.map(([name, value]) => formatFileCommand(name, value)).join(''))
+      for (let written = 0; written < text.length;) written += writeSync(opened[i], text, written)
     })
+  } catch (error) {
+    opened.forEach((fd, i) => truncateQuietly(fd, sizes[i]))
+    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    throw new ActionError(
+      `Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
+        'was published. Check the runner and its disk.'
+    )
   } finally {
     for (const fd of opened) closeSync(fd)
+  }
+}
+
+/** Cuts a file back to `size`; a device such as /dev/full cannot be cut, and had nothing added. */
+function truncateQuietly(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size)
+  } catch {
+    // Nothing to undo where nothing could be kept.
   }
 }

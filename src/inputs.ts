@@ -124,9 +124,9 @@ function required(name: InputName, value: string): string {
  * a fragment; a query is allowed on `token_url` and kept.
  */
 function parseEndpoint(name: 'base_url' | 'token_url', value: string): URL {
-  // Input values are quoted in messages only where they cannot hold credentials, and made log-safe:
-  // an input can come from text a workflow does not control.
-  const quoted = quoteInput(value)
+  // A value that is no URL is quoted to show what was given, without anything that looks like
+  // credentials (`//user:password@`).
+  const quoted = quoteInput(value.replace(/\/\/[^/?#]*@/, '//***@'))
   let url: URL
   try {
     url = new URL(value)
@@ -187,7 +187,10 @@ function parseBaseUrl(value: string): URL {
   return url
 }
 
-/** An input's value as messages quote it: made log-safe, since an input may carry text from anywhere. */
+/**
+ * An input's value as messages quote it: made log-safe, since an input may carry text a workflow does
+ * not control (an issue title, say).
+ */
 function quoteInput(value: string): string {
   return `'${logSafe(value, 100)}'`
 }
@@ -241,7 +244,8 @@ function parseBoolean(name: InputName, value: string): boolean {
  * them: the runner (`GITHUB_`, `RUNNER_`, `ACTIONS_`, and `INPUT_`/`STATE_`, which feed later actions'
  * inputs and state), the dynamic loader (`LD_`, `DYLD_`), proxies (`*_PROXY`, any case), TLS and
  * language tools (`NODE_`, `NPM_CONFIG_`, `GIT_`, `SSH_`, `SSL`, `PYTHON`, `JAVA_`, `PERL`, `RUBY`,
- * `BASH`, `CURL_`) and shells. The README states the same rule.
+ * `BASH`, `CURL_`, `DOTNET_`, `DOCKER_`, `CARGO_`, and the named ones below), the C library (`LC_`,
+ * `GLIBC_TUNABLES`, `GCONV_PATH`) and shells. The README states the same rule.
  */
 export const RESERVED_ENV_PREFIXES = [
   'GITHUB_',
@@ -261,7 +265,11 @@ export const RESERVED_ENV_PREFIXES = [
   'PERL',
   'RUBY',
   'BASH',
-  'CURL_'
+  'CURL_',
+  'DOTNET_',
+  'DOCKER_',
+  'CARGO_',
+  'LC_'
 ]
 export const RESERVED_ENV_SUFFIXES = ['_PROXY']
 export const RESERVED_ENV_NAMES = [
@@ -283,7 +291,13 @@ export const RESERVED_ENV_NAMES = [
   'CLASSPATH',
   'JDK_JAVA_OPTIONS',
   '_JAVA_OPTIONS',
-  'REQUESTS_CA_BUNDLE'
+  'REQUESTS_CA_BUNDLE',
+  'GLIBC_TUNABLES',
+  'GCONV_PATH',
+  'MAVEN_OPTS',
+  'GRADLE_OPTS',
+  'GOFLAGS',
+  'RUSTFLAGS'
 ]
 
 /**

@@ -8,6 +8,8 @@
  * through `neutralizeLine`.
  */
 
+import { formEncode, percentDecode } from './encoding.js'
+
 /** Printable ASCII without `"` and `\`: the characters RFC 6749 §5.2 allows in `error_description`. */
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
 
@@ -33,8 +35,12 @@ export function logSafe(text: string, maxLength: number): string {
     .replace(UNSAFE_CHARACTERS, '')
     .replace(/ {2,}/g, ' ')
     .trim()
-  const safe = breakLeadingCommand(breakLegacyCommands(printable))
-  return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe
+  return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength)
+}
+
+/** `text` cut to `maxLength` characters, the cut marked with `…`. */
+function truncate(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text
 }
 
 /**
@@ -57,7 +63,7 @@ function echoForms(secret: string): string[] {
       .slice(1, -1)
       .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
     encodeURIComponent(value),
-    new URLSearchParams([['', value]]).toString().slice(1)
+    formEncode(value)
   ])
   return [...new Set(forms)].filter(Boolean)
 }
@@ -77,6 +83,17 @@ function skeleton(text: string): string {
 const MIN_SANITIZED_FORM = 4
 /** A secret whose skeleton has at least this many letters and digits is recognised by it. */
 const MIN_SKELETON = 6
+/**
+ * A text that shares this many letters and digits in a row with a secret's skeleton (or half of a
+ * long one) repeats part of it: a server may echo a secret cut short, or with a character changed.
+ */
+const MIN_SHARED_RUN = 8
+
+/** The runs of a secret's skeleton that, found in a text, mean the text repeats part of the secret. */
+function skeletonRuns(letters: string): string[] {
+  const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)))
+  return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length))
+}
 
 /** Said instead of server text that repeats a secret in a form that could not be cut out exactly. */
 export const WITHHELD = '[withheld: it repeats a secret]'
@@ -88,6 +105,7 @@ export const WITHHELD = '[withheld: it repeats a secret]'
  */
 export class Redactor {
   private readonly forms = new Set<string>()
+  /** Runs of the secrets' letters and digits (see `skeletonRuns`). */
   private readonly skeletons = new Set<string>()
 
   add(secret: string): void {
@@ -98,7 +116,7 @@ export class Redactor {
       if (sanitized.length >= MIN_SANITIZED_FORM) this.forms.add(sanitized)
     }
     const letters = skeleton(secret)
-    if (letters.length >= MIN_SKELETON) this.skeletons.add(letters)
+    if (letters.length >= MIN_SKELETON) for (const run of skeletonRuns(letters)) this.skeletons.add(run)
   }
 
   /** Every known form of every secret replaced with `***`, longest first so no tail survives. */
@@ -128,18 +146,6 @@ export class Redactor {
    */
   quote(text: string, maxLength: number): string {
     if (this.mentions(this.redact(text))) return WITHHELD
-    const safe = this.redact(logSafe(this.redact(text), Infinity))
-    return safe.length > maxLength ? `${safe.slice(0, maxLength)}…` : safe
+    return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength)
   }
-}
-
-/** Decodes each run of valid %XX escapes, leaving stray '%' signs as they are. */
-function percentDecode(text: string): string {
-  return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-    try {
-      return decodeURIComponent(run)
-    } catch {
-      return run
-    }
-  })
 }

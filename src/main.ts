@@ -35,6 +35,9 @@ export async function run(
     for (const value of environment.proxySecrets) log.mask(value)
     checkWritable(Object.values(environment.files))
     if (environment.tlsVerificationOffRequested) {
+      // Node reads the variable at every TLS connection, the proxy's included: without it, every
+      // certificate is verified, and Node prints no warning of its own that would say otherwise.
+      delete env.NODE_TLS_REJECT_UNAUTHORIZED
       log.warning(
         'NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
           'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.'

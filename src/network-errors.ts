@@ -12,6 +12,8 @@ export interface NetworkContext {
   endpointInput: 'base_url' | 'token_url'
   /** `host:port` of the proxy in use, if any. */
   proxy?: string
+  /** The error the connection to the proxy failed with, if it did. */
+  proxyFailure?: unknown
   /** The file NODE_EXTRA_CA_CERTS names, if set (already checked to hold PEM certificates). */
   extraCaFile?: string
 }
@@ -80,7 +82,7 @@ export function networkError(error: unknown, context: NetworkContext): AttemptEr
       code
     )
   }
-  if (code === 'EPROTO' && /wrong version number/i.test(message)) {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/i.test(message))) {
     return final(
       `${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
         `port of '${context.endpointInput}'.`,
@@ -147,7 +149,7 @@ function certificateMessage(problem: CertificateProblem, code: string, context: 
     case 'unknown issuer':
       return context.extraCaFile
         ? `${subject} was issued by a CA that is not trusted (${code}): the file NODE_EXTRA_CA_CERTS names ` +
-            `(${context.extraCaFile}) was loaded but does not contain the issuer of this certificate; add the ` +
+            `(${logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
             `CA certificate that issued the certificate of ${hostname}.`
         : `${subject} was issued by a CA that is not trusted (${code}). If the server uses a private or ` +
             'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).'
@@ -191,22 +193,27 @@ function proxyError(message: string, code: string, context: NetworkContext): Att
       `proxy HTTP ${status}`
     )
   }
-  const cause = /\b(E[A-Z_]{3,}|HPE_[A-Z_]+)\b/.exec(message)?.[1] ?? code
+  // Whatever failed on the way to the proxy, with the code Node gave it.
+  const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure)
+  if (CERTIFICATE_PROBLEMS[cause]) {
+    return final(
+      `The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
+        'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).',
+      `proxy ${cause}`
+    )
+  }
   if (cause === 'ENOTFOUND') {
     return final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause)
   }
-  return new AttemptError(`Could not connect to the proxy ${proxy} (${logSafe(cause, 40)}): check https_proxy.`, {
-    retryable: TRANSIENT_CODES.has(cause),
-    reason: `proxy ${logSafe(cause, 40)}`
+  return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+    retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
+    reason: `proxy ${cause}`
   })
 }
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code
-  // http-client reports its socket timeout as a plain Error without a code.
-  if (error instanceof Error && error.message.startsWith('Request timeout')) return 'ETIMEDOUT'
-  return NO_CODE
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE
 }
 
 const NO_CODE = 'network error'

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
 import { AttemptConnections } from './attempt-connections.js'
+import { formEncode } from './encoding.js'
 import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from './errors.js'
 import type { Settings } from './inputs.js'
-import { logSafe, type Redactor } from './log-text.js'
+import type { Redactor } from './log-text.js'
 import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from './version.js'
@@ -24,10 +25,8 @@ export interface TokenRequest {
 
 /** What the endpoint answered, with the body read in full (and bounded). */
 export interface TokenHttpResponse {
-  /** The configured endpoint, the one messages name. */
+  /** The configured endpoint, the one messages name (also after redirects were followed). */
   url: URL
-  /** Where the answer came from, after any redirects followed. */
-  finalUrl: URL
   status: number
   headers: IncomingHttpHeaders
   body: string
@@ -46,11 +45,6 @@ export const MAX_RESPONSE_BYTES = 64 * 1024
 export const MAX_REDIRECTS = 3
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
-
-/** A value encoded as `application/x-www-form-urlencoded`, exactly as URLSearchParams writes it. */
-export function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1)
-}
 
 /**
  * Builds the client-credentials request (RFC 6749 §4.4.2). With `client_secret_basic` the id and
@@ -137,6 +131,7 @@ class Exchange {
       url: this.url,
       endpointInput: this.request.endpointInput,
       proxy: this.connections.proxy,
+      proxyFailure: this.connections.proxyFailure,
       extraCaFile: this.options.extraCaFile
     }
   }
@@ -153,13 +148,11 @@ class Exchange {
       const status = message.statusCode ?? 0
       if (!REDIRECT_STATUSES.has(status)) {
         const body = await this.readBody(status, message)
-        return { url: request.url, finalUrl: this.url, status, headers: message.headers, body }
+        return { url: request.url, status, headers: message.headers, body }
       }
       message.destroy()
-      const decision = checkRedirect(this.url, status, message.headers.location, target =>
-        this.options.redactor.mentions(target.href)
-          ? 'a Location that contains the client secret'
-          : logSafe(describeEndpoint(target), 200)
+      const decision = checkRedirect(this.url, status, message.headers.location, text =>
+        this.options.redactor.mentions(text)
       )
       const where = describeEndpoint(request.url)
       const fix = `Set '${request.endpointInput}' to the endpoint's final address.`

@@ -11,6 +11,19 @@ import { run } from '../../src/main.js'
 import type { RetryClock } from '../../src/retry.js'
 import { inputEnv, parseFileCommands } from './run-action.js'
 
+/** Variables of the test machine's own environment that the action reads; unset unless a test sets them. */
+const AMBIENT = [
+  'https_proxy',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'HTTP_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'RUNNER_DEBUG'
+]
+
 export interface InProcessResult {
   /** 1 when the step failed (what `core.setFailed` sets), else 0. */
   code: number
@@ -53,6 +66,8 @@ export async function runInProcess(
     ...options.clock
   }
   const variables: Record<string, string | undefined> = {
+    // What the machine running the tests has set must not change what the action does.
+    ...Object.fromEntries(AMBIENT.map(name => [name, undefined])),
     GITHUB_OUTPUT: outputPath,
     GITHUB_ENV: envPath,
     ...inputEnv(inputs),
