@@ -6,12 +6,13 @@
 import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import * as lazyUndici from '../src/lazy-undici.js'
+import { relayTo, startProxy } from './support/proxy.js'
 import { ACTION_ENTRY, ROOT, runAction } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from './support/token-server.js'
 
@@ -153,12 +154,9 @@ console.log(JSON.stringify({ before, after, isProxyAgent, status: response.statu
   let dir: string
   let bundle: string
   let target: Server
-  let proxy: Server
+  let proxy: Awaited<ReturnType<typeof startProxy>>
   let targetPort: number
-  let proxyPort: number
   const sockets = new Set<Socket>()
-  /** `CONNECT <authority>` for each tunnel, the method and URL of anything else. */
-  const proxyLog: string[] = []
   /** Host header and URL of each request that reached the server. */
   const reached: string[] = []
 
@@ -194,32 +192,15 @@ console.log(JSON.stringify({ before, after, isProxyAgent, status: response.statu
     target.on('connection', track)
     targetPort = await listen(target)
 
-    proxy = createServer((req, res) => {
-      proxyLog.push(`${req.method} ${req.url}`)
-      res.writeHead(405).end()
-    })
-    proxy.on('connection', track)
     // datasaur.test does not resolve; every tunnel leads to the loopback server.
-    proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
-      proxyLog.push(`CONNECT ${req.url}`)
-      const upstream = connect(targetPort, '127.0.0.1', () => {
-        clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-        upstream.write(head)
-        upstream.pipe(clientSocket)
-        clientSocket.pipe(upstream)
-      })
-      track(upstream)
-      upstream.on('error', () => clientSocket.destroy())
-      clientSocket.on('error', () => upstream.destroy())
-    })
-    proxyPort = await listen(proxy)
+    proxy = await startProxy({ fallback: relayTo(targetPort) })
   }, 120_000)
 
   afterAll(async () => {
     for (const socket of sockets) socket.destroy()
     const close = (server: Server | undefined) =>
       new Promise<void>(resolveClose => (server ? server.close(() => resolveClose()) : resolveClose()))
-    await Promise.all([close(target), close(proxy)])
+    await Promise.all([close(target), proxy?.close()])
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -231,7 +212,7 @@ console.log(JSON.stringify({ before, after, isProxyAgent, status: response.statu
   it('loads undici on the call and returns a ProxyAgent that reaches the server through the proxy', async () => {
     const origin = `http://${HOST}:${targetPort}`
     const { stdout } = await promisify(execFile)(process.execPath, [bundle, origin], {
-      env: { PATH: process.env.PATH ?? '', http_proxy: `http://127.0.0.1:${proxyPort}` },
+      env: { PATH: process.env.PATH ?? '', http_proxy: proxy.url },
       timeout: 20_000
     })
     const result = JSON.parse(stdout)
@@ -241,7 +222,7 @@ console.log(JSON.stringify({ before, after, isProxyAgent, status: response.statu
     expect(result.isProxyAgent).toBe(true)
     expect(result.status).toBe(200)
     expect(result.body).toBe('reached through the proxy')
-    expect(proxyLog).toEqual([`CONNECT ${HOST}:${targetPort}`])
+    expect(proxy.connects.map(c => c.target)).toEqual([`${HOST}:${targetPort}`])
     expect(reached).toEqual([`${HOST}:${targetPort} /through-the-proxy`])
   })
 })
