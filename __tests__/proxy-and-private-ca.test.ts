@@ -1,17 +1,14 @@
 // The self-hosted setup end to end: a Datasaur behind a private CA, reached through an HTTPS proxy.
-// A test CA and a certificate for datasaur.test are made with the openssl CLI; an HTTPS token
-// endpoint serves that certificate on loopback; a CONNECT proxy records each tunnel's target and
-// joins it to that endpoint, since datasaur.test does not resolve. The bundled action runs as the
+// A test CA and a certificate for datasaur.test are made with the openssl CLI (support/certificates.js);
+// an HTTPS token endpoint serves that certificate on loopback; a CONNECT proxy (support/proxy.js)
+// records each tunnel's target and joins it to that endpoint, since datasaur.test does not resolve. The bundled action runs as the
 // runner runs it, with https_proxy, no_proxy and NODE_EXTRA_CA_CERTS in the step's env.
 
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import { connect, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import type { Socket } from 'node:net'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { createCertificateAuthority } from './support/certificates.js'
+import { relayTo, startProxy } from './support/proxy.js'
 import { runAction, visibleLog } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, clientOf } from './support/token-server.js'
 
@@ -24,14 +21,12 @@ interface SeenTokenRequest {
   accepted: boolean
 }
 
-let dir: string
+let pki: ReturnType<typeof createCertificateAuthority>
 let caPath: string
 let tokenServer: HttpsServer
-let proxy: HttpServer
+let proxy: Awaited<ReturnType<typeof startProxy>>
 let proxyPort: number
 const sockets = new Set<Socket>()
-/** `CONNECT <target>` for every tunnel asked of the proxy, and the method and URL of anything else. */
-const proxyLog: string[] = []
 /** Requests that reached the token endpoint through a completed TLS handshake. */
 const tokenRequests: SeenTokenRequest[] = []
 /** TLS handshakes the endpoint saw fail, e.g. because the client did not trust its certificate. */
@@ -42,7 +37,7 @@ function track(socket: Socket): void {
   socket.on('close', () => sockets.delete(socket))
 }
 
-function listen(server: HttpServer | HttpsServer): Promise<number> {
+function listen(server: HttpsServer): Promise<number> {
   return new Promise(resolve =>
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
@@ -51,48 +46,11 @@ function listen(server: HttpServer | HttpsServer): Promise<number> {
   )
 }
 
-/** A CA and a server certificate for datasaur.test signed by it, as PEM files in `dir`. */
-function makeCertificates(): { ca: string; key: string; cert: string } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Datasaur Test CA')
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${HOST}`)
-  writeFileSync(
-    join(dir, 'server.ext'),
-    [
-      `subjectAltName=DNS:${HOST}`,
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature',
-      'extendedKeyUsage=serverAuth'
-    ].join('\n')
-  )
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-set_serial',
-    '1',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.pem'
-  )
-  return { ca: join(dir, 'ca.pem'), key: join(dir, 'server.key'), cert: join(dir, 'server.pem') }
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'datasaur-private-ca-'))
-  const files = makeCertificates()
-  caPath = files.ca
+  pki = createCertificateAuthority()
+  caPath = pki.caFile
 
-  tokenServer = createHttpsServer({ key: readFileSync(files.key), cert: readFileSync(files.cert) }, (req, res) => {
+  tokenServer = createHttpsServer(pki.issue(HOST), (req, res) => {
     if (req.url?.startsWith('/slow/')) {
       // A body that trickles in and never ends, for the timeout through the tunnel.
       res.writeHead(200, { 'Content-Type': 'application/json' })
@@ -127,37 +85,22 @@ beforeAll(async () => {
   tokenServer.on('tlsClientError', (error: NodeJS.ErrnoException) => tlsClientErrors.push(error.code ?? error.message))
   const tokenPort = await listen(tokenServer)
 
-  proxy = createHttpServer((req, res) => {
-    proxyLog.push(`${req.method} ${req.url}`)
-    res.writeHead(405).end()
-  })
-  proxy.on('connection', track)
-  proxy.on('connect', (req, clientSocket: Socket, head: Buffer) => {
-    proxyLog.push(`CONNECT ${req.url}`)
-    const upstream = connect(tokenPort, '127.0.0.1', () => {
-      clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      upstream.pipe(clientSocket)
-      clientSocket.pipe(upstream)
-    })
-    track(upstream)
-    upstream.on('error', () => clientSocket.destroy())
-    clientSocket.on('error', () => upstream.destroy())
-  })
-  proxyPort = await listen(proxy)
+  // datasaur.test does not resolve: the proxy joins every tunnel to the endpoint.
+  proxy = await startProxy({ fallback: relayTo(tokenPort) })
+  proxyPort = proxy.port
 })
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy()
-  const close = (server: HttpServer | HttpsServer | undefined) =>
+  const close = (server: HttpsServer | undefined) =>
     new Promise<void>(resolve => (server ? server.close(() => resolve()) : resolve()))
-  await Promise.all([close(tokenServer), close(proxy)])
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  await Promise.all([close(tokenServer), proxy?.close()])
+  pki?.remove()
 })
 
 /** Runs the action against https://datasaur.test with the given step env; returns what each server saw. */
 async function exchange(env: Record<string, string>, inputs: Record<string, string> = {}) {
-  const proxyBefore = proxyLog.length
+  const proxyBefore = proxy.log.length
   const tokenBefore = tokenRequests.length
   const tlsBefore = tlsClientErrors.length
   const result = await runAction(
@@ -166,7 +109,7 @@ async function exchange(env: Record<string, string>, inputs: Record<string, stri
   )
   return {
     result,
-    proxied: proxyLog.slice(proxyBefore),
+    proxied: proxy.log.slice(proxyBefore),
     tokenRequests: tokenRequests.slice(tokenBefore),
     tlsErrors: tlsClientErrors.slice(tlsBefore)
   }

@@ -30,16 +30,22 @@ export async function startProxy(options = {}) {
   const fallback = options.fallback ?? silent()
   /** @type {ConnectRecord[]} */
   const connects = []
+  /** @type {string[]} `CONNECT <target>` for each tunnel asked for, the method and URL of anything else */
+  const log = []
   /** @type {Set<import('node:net').Socket>} */
   const open = new Set()
 
-  const server = createServer((req, res) => res.writeHead(405).end())
+  const server = createServer((req, res) => {
+    log.push(`${req.method} ${req.url}`)
+    res.writeHead(405).end()
+  })
   server.on('connection', socket => {
     open.add(socket)
     socket.on('close', () => open.delete(socket))
   })
   server.on('connect', (req, socket, head) => {
     connects.push({ target: req.url ?? '', authorization: req.headers['proxy-authorization'] })
+    log.push(`CONNECT ${req.url}`)
     socket.on('error', () => undefined)
     // The HTTP server keeps a socket half-open when the client ends it; a proxy closes its side too.
     socket.on('end', () => socket.end())
@@ -79,6 +85,7 @@ export async function startProxy(options = {}) {
     port,
     url: `http://127.0.0.1:${port}`,
     connects,
+    log,
     /** Connections the proxy holds open now (from clients, and to upstream when relaying). */
     openConnections: () => open.size,
     /** Resolves once every connection is closed, or rejects after `ms`. */
