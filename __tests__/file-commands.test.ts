@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { EOL, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkWritable, formatFileCommand, writeFileCommands } from '../src/file-commands.js'
 import { parseFileCommands } from './support/run-action.js'
 
 let dir: string
+
+/** File descriptors this process holds open (Linux). */
+const openFiles = (): number => readdirSync('/proc/self/fd').length
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'datasaur-file-commands-'))
 })
@@ -94,5 +97,27 @@ describe('checkWritable', () => {
         { variable: 'GITHUB_ENV', path: join(dir, 'missing', 'env') }
       ])
     ).toThrow(/^The runner's GITHUB_OUTPUT file cannot be written \(EISDIR\)/)
+  })
+})
+
+describe('file descriptors', () => {
+  it('are all closed again, whether the files could be written or not', () => {
+    const before = openFiles()
+    const output = file('fd-output')
+    checkWritable([{ variable: 'GITHUB_OUTPUT', path: output }])
+    expect(() =>
+      checkWritable([
+        { variable: 'GITHUB_OUTPUT', path: output },
+        { variable: 'GITHUB_ENV', path: join(dir, 'missing', 'env') }
+      ])
+    ).toThrow(/GITHUB_ENV/)
+    writeFileCommands([{ variable: 'GITHUB_OUTPUT', path: output, values: [['a', '1']] }])
+    expect(() =>
+      writeFileCommands([
+        { variable: 'GITHUB_OUTPUT', path: output, values: [['a', '1']] },
+        { variable: 'GITHUB_ENV', path: '/dev/full', values: [['B', '2']] }
+      ])
+    ).toThrow(/ENOSPC/)
+    expect(openFiles()).toBe(before)
   })
 })

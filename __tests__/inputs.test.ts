@@ -111,6 +111,43 @@ describe('getSettings', () => {
     expect(getSettings(source({ ...valid, export_env: value })).exportEnv).toBe(true)
   })
 
+  it.each(['false', 'False', 'FALSE'])('accepts the YAML boolean %s', value => {
+    expect(getSettings(source({ ...valid, export_env: value })).exportEnv).toBe(false)
+  })
+
+  it('masks nothing when the secret is empty, and says it is required', () => {
+    const src = source({ client_id: 'id', client_secret: '' })
+    expect(() => getSettings(src)).toThrow(/Input 'client_secret' is required/)
+    expect(src.masked).toEqual([])
+  })
+
+  it('joins scope names separated by runs of spaces, tabs or line breaks with one space', () => {
+    expect(getSettings(source({ ...valid, scope: 'read  \t write\n\nadmin' })).scope).toBe('read write admin')
+  })
+
+  it.each([
+    ['0.25', 250],
+    ['.25', 250],
+    ['.5', 500],
+    ['300', 300_000]
+  ])('reads timeout_seconds %s as %i ms', (value, ms) => {
+    expect(getSettings(source({ ...valid, timeout_seconds: value })).timeoutMs).toBe(ms)
+  })
+
+  it.each(['+1', '2e1', '+.5', '.5e1', '1.', '1..5', ' 5x'])('refuses timeout_seconds %j', value => {
+    expect(inputError({ ...valid, timeout_seconds: value }).input).toBe('timeout_seconds')
+  })
+
+  it.each([
+    'https://datasaur.example/graphql-gateway',
+    'https://datasaur.example/graphql/v2',
+    'https://datasaur.example/oauth/token-service'
+  ])('takes %s as a deployment root', value => {
+    expect(getSettings(source({ ...valid, base_url: value })).tokenUrl.href).toBe(
+      `${value}/api/oauth/token`.replace('//api', '/api')
+    )
+  })
+
   it.each([
     ['client_id', { client_id: '' }, /Input 'client_id' is required.*forks/],
     ['client_secret', { client_secret: '' }, /Input 'client_secret' is required.*forks/],
@@ -155,6 +192,14 @@ describe('getSettings', () => {
       /Input 'base_url' is a token endpoint URL, https:\/\/datasaur\.ai\/api\/oauth\/token; set base_url to the deployment's root \(https:\/\/datasaur\.ai\), or pass the full endpoint URL as token_url\./
     ],
     ['base_url', { base_url: 'https://h.example/ds/oauth/token' }, /root \(https:\/\/h\.example\/ds\)/],
+    ['base_url', { base_url: 'https://app.datasaur.ai/graphql//' }, /root \(https:\/\/app\.datasaur\.ai\)/],
+    ['base_url', { base_url: 'https://h.example/graphql/x/graphql' }, /root \(https:\/\/h\.example\/graphql\/x\)/],
+    [
+      'base_url',
+      { base_url: 'https://h.example/oauth/token/x/api/oauth/token' },
+      /root \(https:\/\/h\.example\/oauth\/token\/x\)/
+    ],
+    ['base_url', { base_url: 'https://user@datasaur.ai' }, /Input 'base_url' must not contain credentials/],
     ['scope', { scope: 'read\u00a0write' }, /Input 'scope' must be space-separated/],
     ['scope', { scope: 'read\u3000write' }, /Input 'scope' must be space-separated/],
     ['env_name', { env_name: '##[add-mask]x' }, /got '# #\[add-mask\]x'/],

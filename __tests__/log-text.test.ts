@@ -15,6 +15,10 @@ describe('logSafe', () => {
     expect(logSafe('caf\u00e9 \u2028x\u2029y \u202eevil', 100)).toBe('caf x y evil')
   })
 
+  it('leaves one space where dropped characters stood between words', () => {
+    expect(logSafe('a \u00e9 b  c', 100)).toBe('a b c')
+  })
+
   it.each([
     ['##[stop-commands]x', '# #[stop-commands]x'],
     ['a ##[add-mask]b', 'a # #[add-mask]b'],
@@ -72,6 +76,10 @@ describe('Redactor', () => {
     expect(r.redact('abcdefgh')).toBe('***gh')
   })
 
+  it('cuts out the JSON-escaped form of a non-ASCII secret as it is written, non-ASCII left as is', () => {
+    expect(redactor('pä"sswörd-42').redact('a pä\\"sswörd-42 b')).toBe('a *** b')
+  })
+
   it('cuts out the normalised and ASCII-escaped JSON forms of a non-ASCII secret', () => {
     const secret = 'pässwörd-42'
     const r = redactor(secret)
@@ -91,6 +99,27 @@ describe('Redactor', () => {
     ['its letters and digits, spaced out', 'A b C d E f 1 2 3 4 5 6'],
     ['its NFKD skeleton', 'ＡｂｃＤｅＦ１２３４５６']
   ])('knows when a text mentions %s', (_what, text) => expect(redactor(SECRET).mentions(text)).toBe(true))
+
+  it('finds a secret of few letters and digits by its exact forms, in any case, decoded or not', () => {
+    const r = redactor('aB!?#%&')
+    expect(r.mentions('x AB!?#%& y')).toBe(true)
+    expect(r.mentions('x ab!?#%& y')).toBe(true)
+    expect(r.mentions('x %61%42%21%3F%23%25%26 y')).toBe(true)
+    expect(r.mentions('x aB!? y')).toBe(false)
+  })
+
+  it('finds the letters of a secret that a server echoed percent-encoded', () => {
+    expect(redactor('Sup3rSecret').mentions('got S%75p3r-S%65cret')).toBe(true)
+  })
+
+  it('recognises a secret of exactly six letters and digits by them', () => {
+    expect(redactor('abc-123').mentions('a b c 1 2 3')).toBe(true)
+  })
+
+  it('knows when a text repeats the end of a secret', () => {
+    expect(redactor('abcdefghij').mentions('x cdefghij x')).toBe(true)
+    expect(redactor('abcdefghij').mentions('x cdefghi x')).toBe(false)
+  })
 
   it('knows when a text repeats a long part of a secret', () => {
     const r = redactor('Sup3rSecretValue99')

@@ -88,6 +88,13 @@ describe('a successful run', () => {
     expectClean(result, 'tok-5f0c2e9a71')
   })
 
+  it('leaves no timer running once it is over', async () => {
+    const server = await tokenServer()
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
+    expect(result.code).toBe(0)
+    expect(result.pendingTimers).toBe(0)
+  })
+
   it('exports under env_name, or not at all with export_env false', async () => {
     const server = await tokenServer()
     const named = await runInProcess({ ...CLIENT, base_url: server.baseUrl, env_name: 'MY_TOKEN' })

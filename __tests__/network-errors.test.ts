@@ -165,8 +165,20 @@ describe('connection errors', () => {
     }
   )
 
-  it('ignores a code that is not a plain error code', () => {
-    expect(networkError(nodeError('bad code!'), context).options.reason).toBe('network error')
+  it.each(['bad code!', 'ECONN!', '!ECONN', 'econnreset'])('ignores %j, which is not a plain error code', code => {
+    expect(networkError(nodeError(code), context).options.reason).toBe('network error')
+  })
+
+  it('reads no code from something that is not an error', () => {
+    expect(networkError(undefined, context).options).toEqual({ retryable: true, reason: 'network error' })
+  })
+
+  it('takes a tunnel message only at the start of the error for a proxy failure', () => {
+    const error = networkError(
+      nodeError('ECONNRESET', 'x tunneling socket could not be established, statusCode=407'),
+      context
+    )
+    expect(error.message).toBe(`Could not reach the token endpoint ${ENDPOINT} (ECONNRESET).`)
   })
 
   it('makes a parser error final: the server does not speak HTTP', () => {
@@ -226,7 +238,7 @@ describe('proxy errors, as tunnel reports them', () => {
     expect(error.message).toBe(
       `The proxy proxy.corp:3128 refused the tunnel to datasaur.example (HTTP ${status}): check https_proxy.`
     )
-    expect(error.options.retryable).toBe(false)
+    expect(error.options).toEqual({ retryable: false, reason: `proxy HTTP ${status}` })
   })
 
   const unreachable = nodeError('ECONNRESET', 'tunneling socket could not be established, cause=connect ECONNREFUSED')

@@ -40,13 +40,6 @@ function send(timeoutMs: number): SendOptions {
   return { timeoutMs, redactor }
 }
 
-describe('formEncode', () => {
-  it('encodes as application/x-www-form-urlencoded: space as +, reserved characters escaped', () => {
-    expect(formEncode("a b+c/d=e:f%g~h!i*j'k(l)")).toBe('a+b%2Bc%2Fd%3De%3Af%25g%7Eh%21i*j%27k%28l%29')
-    expect(formEncode('plain-._')).toBe('plain-._')
-  })
-})
-
 describe('buildTokenRequest', () => {
   it('sends the credentials in the form with client_secret_post', () => {
     const request = buildTokenRequest(settings())
@@ -190,7 +183,7 @@ describe('sendTokenRequest against a loopback endpoint', () => {
       send(5000)
     ).catch(e => e)
     expect(error.message).toMatch(/redirected more than 3 times/)
-    expect(error.options.retryable).toBe(false)
+    expect(error.options).toEqual({ retryable: false, reason: 'HTTP 307' })
     expect(looping.requests).toHaveLength(MAX_REDIRECTS + 1)
   })
 
@@ -221,6 +214,56 @@ describe('sendTokenRequest against a loopback endpoint', () => {
       `The token endpoint ${s.tokenUrl} redirected (307) to another host or port, https://www.example.com/login; ` +
         `the request was not sent there. Set 'base_url' to the endpoint's final address. ${hint}`
     )
-    expect(error.options.retryable).toBe(false)
+    expect(error.options).toEqual({ retryable: false, reason: 'HTTP 307' })
+  })
+
+  /** A token answer padded with JSON whitespace to exactly `size` bytes. */
+  const tokenOfSize = (size: number): string => {
+    const json = JSON.stringify({ access_token: 'tok', token_type: 'bearer' })
+    return `${json}${' '.repeat(size - json.length)}`
+  }
+
+  it('accepts a body of exactly the cap, announced or streamed', async () => {
+    const body = tokenOfSize(MAX_RESPONSE_BYTES)
+    for (const headers of [{ 'Content-Length': String(MAX_RESPONSE_BYTES) }, {}]) {
+      const s = await server({ replies: [raw(200, body, headers)] })
+      const response = await sendTokenRequest(
+        buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+        send(5000)
+      )
+      expect(Buffer.byteLength(response.body)).toBe(MAX_RESPONSE_BYTES)
+      await s.close()
+    }
+    close = undefined
+  })
+
+  it('refuses an announced oversized body at once, without waiting for it', async () => {
+    const s = await server({
+      replies: [
+        res => {
+          res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': String(MAX_RESPONSE_BYTES + 1) })
+          res.write('{')
+        }
+      ]
+    })
+    const started = Date.now()
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+      send(3000)
+    ).catch(e => e)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(error.message).toBe(
+      `The token endpoint ${s.tokenUrl} answered HTTP 503 with a body larger than 64 KiB, which is not a token response.`
+    )
+    expect(error.options).toEqual({ retryable: true, reason: 'HTTP 503, oversized body' })
+  })
+
+  it('names the status of a refused redirect as the reason', async () => {
+    const s = await server({ replies: [raw(302, '', { Location: '/elsewhere' })] })
+    const error = await sendTokenRequest(
+      buildTokenRequest(settings({ tokenUrl: new URL(s.tokenUrl) })),
+      send(5000)
+    ).catch(e => e)
+    expect(error.options).toEqual({ retryable: false, reason: 'HTTP 302' })
   })
 })

@@ -86,9 +86,48 @@ describe('parseTokenResponse: invalid 200 answers are final', () => {
     ['a token with non-ASCII', { access_token: 'abcé', token_type: 'bearer' }, /outside visible ASCII/],
     ['token_type mac', { access_token: 't', token_type: 'mac' }, /token_type 'mac'; only bearer tokens are supported/],
     ['no token_type', { access_token: 't' }, /token_type none/],
-    ['negative expires_in', { access_token: 't', token_type: 'bearer', expires_in: -1 }, /expires_in/],
-    ['fractional expires_in', { access_token: 't', token_type: 'bearer', expires_in: 1.5 }, /expires_in/],
-    ['text expires_in', { access_token: 't', token_type: 'bearer', expires_in: 'soon' }, /expires_in/]
+    [
+      'negative expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: -1 },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'fractional expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: 1.5 },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'text expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: 'soon' },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'a boolean expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: true },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'an exponent expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: '1e3' },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'a padded expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: ' 60' },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'a trailing-space expires_in',
+      { access_token: 't', token_type: 'bearer', expires_in: '60 ' },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
+      'a token with a byte order mark inside',
+      { access_token: 'abc\ufeffdef', token_type: 'bearer' },
+      /outside visible ASCII/
+    ],
+    ['JSON null', 'null', /JSON object was expected/],
+    ['a JSON number', '42', /JSON object was expected/]
   ])('rejects %s', (_what, body, message) => {
     const headers: Record<string, string> =
       typeof body === 'string' && body.startsWith('<') ? { 'content-type': 'text/html' } : {}
@@ -139,6 +178,33 @@ describe('parseTokenResponse: error answers', () => {
 
   it('keeps a 503 with a client error code final', () => {
     expect(failure(response(503, { error: 'invalid_client' })).options.retryable).toBe(false)
+  })
+
+  it.each([
+    [401, 'Check the client_id and client_secret secrets, and auth_method.'],
+    [405, "This address does not accept POST: check 'base_url' or 'token_url'."]
+  ])('gives a bare %i its hint', (status, hint) => {
+    expect(failure(response(status, '')).message).toBe(
+      `The token endpoint https://datasaur.ai/api/oauth/token answered HTTP ${status}. ${hint}`
+    )
+  })
+
+  it('gives invalid_grant its hint', () => {
+    expect(failure(response(400, { error: 'invalid_grant' })).message).toBe(
+      "The token endpoint https://datasaur.ai/api/oauth/token answered HTTP 400 with error 'invalid_grant'. " +
+        'The server rejected the grant: check the client credentials and the endpoint.'
+    )
+  })
+
+  it('says only the status for a body of blanks, and content type none when there is none', () => {
+    expect(failure(response(500, '  ')).message).toBe(
+      'The token endpoint https://datasaur.ai/api/oauth/token answered HTTP 500.'
+    )
+    const bare = response(502, 'Bad Gateway')
+    delete bare.headers['content-type']
+    expect(failure(bare).message).toBe(
+      "The token endpoint https://datasaur.ai/api/oauth/token answered HTTP 502 with content type 'none' where JSON was expected."
+    )
   })
 
   it('points a 404 at base_url', () => {
@@ -207,6 +273,19 @@ describe('parseTokenResponse: answers that are not what they seem', () => {
   it('does not quote a token_type that repeats part of a secret', () => {
     const error = failure(response(200, { access_token: 't', token_type: 'hunter2' }), ['xhunter2x'])
     expect(error.message).toContain('token_type an unsupported value')
+  })
+
+  it('accepts the last expiry ISO 8601 can write with four digits, and refuses one a second later', () => {
+    const last = (Date.UTC(9999, 11, 31, 23, 59, 59) - SENT_AT.getTime()) / 1000
+    const accepted = parseTokenResponse(
+      response(200, { access_token: 't', token_type: 'bearer', expires_in: last }),
+      SENT_AT,
+      context()
+    )
+    expect(accepted.expiresAt?.toISOString()).toBe('9999-12-31T23:59:59.000Z')
+    const error = failure(response(200, { access_token: 't', token_type: 'bearer', expires_in: last + 1 }))
+    expect(error.message).toMatch(/which ends after the year 9999 and is not a token lifetime\.$/)
+    expect(error.options).toEqual({ retryable: false, reason: 'invalid token response' })
   })
 
   it('rejects an expires_in too large to be a date', () => {

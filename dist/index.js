@@ -3337,7 +3337,7 @@ function breakLeadingCommand(text) {
 }
 function logSafe(text, maxLength) {
     const printable = text
-        .replace(/[\s\p{Cc}]+/gu, ' ')
+        .replace(/[\s\p{Cc}]/gu, ' ')
         .replace(UNSAFE_CHARACTERS, '')
         .replace(/ {2,}/g, ' ')
         .trim();
@@ -3360,7 +3360,7 @@ function echoForms(secret) {
         encodeURIComponent(value),
         formEncode(value)
     ]);
-    return [...new Set(forms)].filter(Boolean);
+    return [...new Set(forms)];
 }
 function skeleton(text) {
     return text
@@ -3425,7 +3425,7 @@ function isLoopbackHost(hostname) {
 function describeEndpoint(url) {
     return `${url.origin}${url.pathname}`;
 }
-function checkRedirect(from, status, location, mentionsSecret = () => false) {
+function checkRedirect(from, status, location, mentionsSecret) {
     if (!location)
         return { follow: false, reason: `answered ${status} without a Location header` };
     if (mentionsSecret(location)) {
@@ -3456,7 +3456,7 @@ function checkRedirect(from, status, location, mentionsSecret = () => false) {
     }
     const fromHost = from.hostname.toLowerCase();
     const toHost = target.hostname.toLowerCase();
-    if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
+    if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || target.port !== from.port) {
         return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` };
     }
     if (target.protocol !== from.protocol) {
@@ -3464,19 +3464,14 @@ function checkRedirect(from, status, location, mentionsSecret = () => false) {
     }
     return { follow: true, url: target };
 }
-function effectivePort(url) {
-    return url.port || (url.protocol === 'https:' ? '443' : '80');
-}
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/errors.ts
 class ActionError extends Error {
-    name = 'ActionError';
 }
 class InputError extends ActionError {
     input;
-    name = 'InputError';
     constructor(input, message) {
         super(message);
         this.input = input;
@@ -3484,7 +3479,6 @@ class InputError extends ActionError {
 }
 class AttemptError extends ActionError {
     options;
-    name = 'AttemptError';
     constructor(message, options) {
         super(message);
         this.options = options;
@@ -3519,17 +3513,17 @@ function commandFile(env, variable) {
 }
 function checkCaFile(path) {
     const shown = `'${logSafe(path, 200)}'`;
-    let text;
+    let contents;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+        contents = (0,external_node_fs_namespaceObject.readFileSync)(path);
     }
     catch (error) {
         const code = error.code;
-        const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
+        const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`;
         throw new ActionError(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file ${problem}: check the path (a file from the ` +
             'repository needs actions/checkout before this step).');
     }
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    if (!contents.includes('-----BEGIN CERTIFICATE-----')) {
         throw new ActionError(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file holds no PEM certificate ` +
             '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.');
     }
@@ -3537,9 +3531,10 @@ function checkCaFile(path) {
 function proxyCredentials(value) {
     if (!value)
         return [];
+    const text = value.includes('://') ? value : `http://${value}`;
     let url;
     try {
-        url = new URL(value.includes('://') ? value : `http://${value}`);
+        url = new URL(text);
     }
     catch {
         return [];
@@ -3578,7 +3573,7 @@ function openAll(files) {
                 opened.push((0,external_node_fs_namespaceObject.openSync)(file.path, 'a'));
             }
             catch (error) {
-                const code = error.code ?? 'error';
+                const code = error.code;
                 throw new ActionError(`The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
                     'later steps; nothing was published. Check the runner and its disk.');
             }
@@ -3607,7 +3602,7 @@ function writeFileCommands(files) {
     }
     catch (error) {
         opened.forEach((fd, i) => truncateQuietly(fd, sizes[i]));
-        const code = error.code ?? 'error';
+        const code = error.code;
         throw new ActionError(`Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
             'was published. Check the runner and its disk.');
     }
@@ -3714,7 +3709,7 @@ function parseBaseUrl(value) {
     const path = url.pathname.replace(/\/+$/, '');
     const root = (suffix) => {
         const rootUrl = new URL(url.href);
-        rootUrl.pathname = path.replace(suffix, '') || '/';
+        rootUrl.pathname = path.replace(suffix, '');
         return rootUrl.href.replace(/\/$/, '');
     };
     if (/\/graphql$/i.test(path)) {
@@ -3743,10 +3738,7 @@ function parseAuthMethod(value) {
     return method;
 }
 function parseScope(value) {
-    const scope = value
-        .split(/[ \t\r\n]+/)
-        .filter(Boolean)
-        .join(' ');
+    const scope = value.split(/[ \t\r\n]+/).join(' ');
     if (!/^[\x21\x23-\x5B\x5D-\x7E ]*$/.test(scope)) {
         throw new InputError('scope', "Input 'scope' must be space-separated scope names of visible ASCII characters, without '\"' or '\\'.");
     }
@@ -3783,7 +3775,7 @@ const RESERVED_ENV_PREFIXES = [
     'CARGO_',
     'LC_'
 ];
-const RESERVED_ENV_SUFFIXES = ['_PROXY'];
+const RESERVED_ENV_SUFFIX = '_PROXY';
 const RESERVED_ENV_NAMES = [
     'PATH',
     'HOME',
@@ -3819,7 +3811,7 @@ function parseEnvName(value) {
     const upper = value.toUpperCase();
     const reserved = RESERVED_ENV_NAMES.includes(upper) ||
         RESERVED_ENV_PREFIXES.some(prefix => upper.startsWith(prefix)) ||
-        RESERVED_ENV_SUFFIXES.some(suffix => upper.endsWith(suffix));
+        upper.endsWith(RESERVED_ENV_SUFFIX);
     if (reserved) {
         throw new InputError('env_name', `Input 'env_name' must not be ${value}: the runner, a shell or a tool in later steps reads that ` +
             'variable, and a token in it would change what they do. Choose another name, such as DATASAUR_ACCESS_TOKEN.');
@@ -3956,7 +3948,7 @@ async function withRetries(attempt, options) {
 
 ;// CONCATENATED MODULE: ./src/attempt-connections.ts
 function isTunnelAgent(agent) {
-    return typeof agent === 'object' && agent !== null && 'proxyOptions' in agent && 'request' in agent;
+    return agent.proxyOptions !== undefined;
 }
 class AttemptConnections {
     proxySockets = [];
@@ -3965,8 +3957,8 @@ class AttemptConnections {
     prepareRequest(options) {
         if (isTunnelAgent(options.agent))
             this.ownTunnel(options.agent);
-        else if (options.host?.startsWith('['))
-            options.host = options.host.slice(1, -1);
+        else if (String(options.host).startsWith('['))
+            options.host = String(options.host).slice(1, -1);
     }
     ownTunnel(agent) {
         const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
@@ -4049,7 +4041,7 @@ function networkError(error, context) {
             `spelling of '${context.endpointInput}', that the runner has DNS and network access to it, and ` +
             'https_proxy if the runner must go through a proxy.', code);
     }
-    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/i.test(message))) {
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
         return network_errors_final(`${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
             `port of '${context.endpointInput}'.`, code);
     }
@@ -4135,8 +4127,8 @@ function proxyError(message, code, context) {
     });
 }
 function errorCode(error) {
-    const code = error?.code;
-    return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
+    const code = String(error?.code);
+    return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
 }
 const NO_CODE = 'network error';
 
@@ -4188,8 +4180,6 @@ async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections();
     const client = new HttpClient(USER_AGENT, [connections], {
         allowRedirects: false,
-        allowRetries: false,
-        keepAlive: false,
         socketTimeout: options.timeoutMs
     });
     const exchange = new Exchange(request, options, connections);
@@ -4242,7 +4232,6 @@ class Exchange {
                 const body = await this.readBody(status, message);
                 return { url: request.url, status, headers: message.headers, body };
             }
-            message.destroy();
             const decision = checkRedirect(this.url, status, message.headers.location, text => this.options.redactor.mentions(text));
             const where = describeEndpoint(request.url);
             const fix = `Set '${request.endpointInput}' to the endpoint's final address.`;
@@ -4264,7 +4253,6 @@ class Exchange {
             `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`, { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` });
         return new Promise((resolve, reject) => {
             if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
-                message.destroy();
                 reject(tooLarge());
                 return;
             }
@@ -4273,7 +4261,6 @@ class Exchange {
             message.on('data', (chunk) => {
                 size += chunk.length;
                 if (size > MAX_RESPONSE_BYTES) {
-                    message.destroy();
                     reject(tooLarge());
                 }
                 else {
@@ -4382,11 +4369,10 @@ function endpointError(response, where, json, contentType, context) {
         message += ` ${BASIC_AUTH_HINT}`;
     if (!oauthError && (status === 404 || status === 405 || notJson))
         message += otherHost(context);
-    const retryAfter = response.headers['retry-after'];
     return new AttemptError(message, {
         retryable,
         reason: `HTTP ${status}${oauthError ? ` ${oauthError}` : ''}`,
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined
+        retryAfter: response.headers['retry-after']
     });
 }
 function otherHost(context) {
@@ -4507,7 +4493,7 @@ function seconds(ms) {
     return (ms / 1000).toFixed(1);
 }
 function publish(settings, token, files, log) {
-    const expiresAt = token.expiresAt ? token.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
+    const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : '';
     const outputs = {
         access_token: token.accessToken,
         token_type: token.tokenType,

@@ -37,7 +37,7 @@ export function checkRedirect(
   from: URL,
   status: number,
   location: string | undefined,
-  mentionsSecret: (text: string) => boolean = () => false
+  mentionsSecret: (text: string) => boolean
 ): RedirectDecision {
   if (!location) return { follow: false, reason: `answered ${status} without a Location header` }
   // A Location that repeats a secret in any form is neither followed nor quoted: following it would
@@ -70,7 +70,9 @@ export function checkRedirect(
   }
   const fromHost = from.hostname.toLowerCase()
   const toHost = target.hostname.toLowerCase()
-  if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || effectivePort(target) !== effectivePort(from)) {
+  // The URL parser leaves the port empty when it is the scheme's default, and a change of scheme is
+  // refused below, so equal ports are the same port.
+  if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || target.port !== from.port) {
     return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` }
   }
   // Only loopback http can reach this with a different scheme: an upgrade to https on the same port
@@ -79,8 +81,4 @@ export function checkRedirect(
     return { follow: false, reason: `redirected (${status}) to ${where}, which changes the scheme` }
   }
   return { follow: true, url: target }
-}
-
-function effectivePort(url: URL): string {
-  return url.port || (url.protocol === 'https:' ? '443' : '80')
 }

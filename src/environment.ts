@@ -49,18 +49,18 @@ function commandFile(env: NodeJS.ProcessEnv, variable: string): CommandFile {
 
 function checkCaFile(path: string): void {
   const shown = `'${logSafe(path, 200)}'`
-  let text: string
+  let contents: Buffer
   try {
-    text = readFileSync(path, 'utf8')
+    contents = readFileSync(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`
+    const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`
     throw new ActionError(
       `NODE_EXTRA_CA_CERTS is set to ${shown}, but that file ${problem}: check the path (a file from the ` +
         'repository needs actions/checkout before this step).'
     )
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+  if (!contents.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ActionError(
       `NODE_EXTRA_CA_CERTS is set to ${shown}, but that file holds no PEM certificate ` +
         '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.'
@@ -74,9 +74,10 @@ function checkCaFile(path: string): void {
  */
 function proxyCredentials(value: string | undefined): string[] {
   if (!value) return []
+  const text = value.includes('://') ? value : `http://${value}`
   let url: URL
   try {
-    url = new URL(value.includes('://') ? value : `http://${value}`)
+    url = new URL(text)
   } catch {
     return []
   }

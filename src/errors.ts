@@ -3,13 +3,10 @@
  * built from values this action controls or has sanitised; none ever includes a secret, a token or a
  * raw response body, so `main.ts` can pass it to the runner unchanged.
  */
-export class ActionError extends Error {
-  override name = 'ActionError'
-}
+export class ActionError extends Error {}
 
 /** An input is missing or malformed; raised before any request is sent. */
 export class InputError extends ActionError {
-  override name = 'InputError'
   constructor(
     readonly input: string,
     message: string
@@ -24,7 +21,6 @@ export class InputError extends ActionError {
  * `retryAfter` is the server's Retry-After header, left for `retry.ts` to interpret.
  */
 export class AttemptError extends ActionError {
-  override name = 'AttemptError'
   constructor(
     message: string,
     readonly options: { retryable: boolean; reason: string; retryAfter?: string }

@@ -32,7 +32,7 @@ function openAll(files: readonly CommandFile[]): number[] {
       try {
         opened.push(openSync(file.path, 'a'))
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? 'error'
+        const code = (error as NodeJS.ErrnoException).code
         throw new ActionError(
           `The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
             'later steps; nothing was published. Check the runner and its disk.'
@@ -67,7 +67,7 @@ export function writeFileCommands(files: readonly FileCommands[]): void {
     })
   } catch (error) {
     opened.forEach((fd, i) => truncateQuietly(fd, sizes[i]))
-    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    const code = (error as NodeJS.ErrnoException).code
     throw new ActionError(
       `Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
         'was published. Check the runner and its disk.'

@@ -167,7 +167,7 @@ function parseBaseUrl(value: string): URL {
   const path = url.pathname.replace(/\/+$/, '')
   const root = (suffix: RegExp): string => {
     const rootUrl = new URL(url.href)
-    rootUrl.pathname = path.replace(suffix, '') || '/'
+    rootUrl.pathname = path.replace(suffix, '')
     return rootUrl.href.replace(/\/$/, '')
   }
   if (/\/graphql$/i.test(path)) {
@@ -219,10 +219,7 @@ function parseAuthMethod(value: string): AuthMethod {
  * as a no-break space, is not a separator and is refused.
  */
 function parseScope(value: string): string {
-  const scope = value
-    .split(/[ \t\r\n]+/)
-    .filter(Boolean)
-    .join(' ')
+  const scope = value.split(/[ \t\r\n]+/).join(' ')
   if (!/^[\x21\x23-\x5B\x5D-\x7E ]*$/.test(scope)) {
     throw new InputError(
       'scope',
@@ -271,7 +268,7 @@ export const RESERVED_ENV_PREFIXES = [
   'CARGO_',
   'LC_'
 ]
-export const RESERVED_ENV_SUFFIXES = ['_PROXY']
+export const RESERVED_ENV_SUFFIX = '_PROXY'
 export const RESERVED_ENV_NAMES = [
   'PATH',
   'HOME',
@@ -317,7 +314,7 @@ function parseEnvName(value: string): string {
   const reserved =
     RESERVED_ENV_NAMES.includes(upper) ||
     RESERVED_ENV_PREFIXES.some(prefix => upper.startsWith(prefix)) ||
-    RESERVED_ENV_SUFFIXES.some(suffix => upper.endsWith(suffix))
+    upper.endsWith(RESERVED_ENV_SUFFIX)
   if (reserved) {
     throw new InputError(
       'env_name',

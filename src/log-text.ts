@@ -31,7 +31,7 @@ function breakLeadingCommand(text: string): string {
  */
 export function logSafe(text: string, maxLength: number): string {
   const printable = text
-    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .replace(/[\s\p{Cc}]/gu, ' ')
     .replace(UNSAFE_CHARACTERS, '')
     .replace(/ {2,}/g, ' ')
     .trim()
@@ -65,7 +65,7 @@ function echoForms(secret: string): string[] {
     encodeURIComponent(value),
     formEncode(value)
   ])
-  return [...new Set(forms)].filter(Boolean)
+  return [...new Set(forms)]
 }
 
 /** Letters and digits only, lowercased and decomposed: what survives any escaping or sanitising. */

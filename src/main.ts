@@ -130,7 +130,8 @@ function seconds(ms: number): string {
 }
 
 function publish(settings: Settings, token: Token, files: Environment['files'], log: StepLog): void {
-  const expiresAt = token.expiresAt ? token.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : ''
+  // Whole seconds, never later than the lifetime allows.
+  const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : ''
   const outputs: Record<OutputName, string> = {
     access_token: token.accessToken,
     token_type: token.tokenType,

@@ -92,8 +92,6 @@ export async function sendTokenRequest(request: TokenRequest, options: SendOptio
   // http-client's own redirects and retries are off: both are decided here and in retry.ts.
   const client = new HttpClient(USER_AGENT, [connections], {
     allowRedirects: false,
-    allowRetries: false,
-    keepAlive: false,
     socketTimeout: options.timeoutMs
   })
   const exchange = new Exchange(request, options, connections)
@@ -150,7 +148,6 @@ class Exchange {
         const body = await this.readBody(status, message)
         return { url: request.url, status, headers: message.headers, body }
       }
-      message.destroy()
       const decision = checkRedirect(this.url, status, message.headers.location, text =>
         this.options.redactor.mentions(text)
       )
@@ -173,7 +170,10 @@ class Exchange {
     }
   }
 
-  /** Reads the body up to `MAX_RESPONSE_BYTES`; a longer one is cut off, not buffered. */
+  /**
+   * Reads the body up to `MAX_RESPONSE_BYTES`; a longer one is not buffered, and the end of the
+   * attempt, which follows at once, closes its connection.
+   */
   private readBody(status: number, message: IncomingMessage): Promise<string> {
     const tooLarge = (): AttemptError =>
       new AttemptError(
@@ -183,7 +183,6 @@ class Exchange {
       )
     return new Promise((resolve, reject) => {
       if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
-        message.destroy()
         reject(tooLarge())
         return
       }
@@ -192,7 +191,6 @@ class Exchange {
       message.on('data', (chunk: Buffer) => {
         size += chunk.length
         if (size > MAX_RESPONSE_BYTES) {
-          message.destroy()
           reject(tooLarge())
         } else {
           chunks.push(chunk)

@@ -168,11 +168,10 @@ function endpointError(
   if (oauthError === 'invalid_client' && context.authMethod === 'client_secret_basic') message += ` ${BASIC_AUTH_HINT}`
   if (!oauthError && (status === 404 || status === 405 || notJson)) message += otherHost(context)
 
-  const retryAfter = response.headers['retry-after']
   return new AttemptError(message, {
     retryable,
     reason: `HTTP ${status}${oauthError ? ` ${oauthError}` : ''}`,
-    retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined
+    retryAfter: response.headers['retry-after']
   })
 }
 
@@ -189,6 +188,7 @@ function invalid(message: string): AttemptError {
 function parseJson(body: string): unknown {
   try {
     return JSON.parse(body.replace(/^\uFEFF/, ''))
+    // Stryker disable next-line BlockStatement: an empty catch returns undefined as well.
   } catch {
     return undefined
   }

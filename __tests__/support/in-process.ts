@@ -34,6 +34,8 @@ export interface InProcessResult {
   envFile: string
   /** Every wait the retry policy asked for, in ms, in order. */
   sleeps: number[]
+  /** Timers the run started with setTimeout that had neither fired nor been cleared when it ended. */
+  pendingTimers: number
 }
 
 export interface InProcessOptions {
@@ -76,6 +78,7 @@ export async function runInProcess(
   const saved = Object.fromEntries(Object.keys(variables).map(name => [name, process.env[name]]))
   const write = process.stdout.write
   let stdout = ''
+  const timers = trackTimers()
   try {
     setVariables(variables)
     process.stdout.write = ((chunk: string | Uint8Array) => {
@@ -87,6 +90,7 @@ export async function runInProcess(
   } finally {
     process.stdout.write = write
     setVariables(saved)
+    timers.stop()
   }
   const code = process.exitCode === 1 ? 1 : 0
   process.exitCode = undefined
@@ -100,7 +104,33 @@ export async function runInProcess(
     env: parseFileCommands(envFile),
     outputFile,
     envFile,
-    sleeps
+    sleeps,
+    pendingTimers: timers.pending.size
+  }
+}
+
+/** Records the timers started with the global setTimeout until `stop()`, and which are still pending. */
+function trackTimers(): { pending: Set<unknown>; stop(): void } {
+  const { setTimeout: realSet, clearTimeout: realClear } = globalThis
+  const pending = new Set<unknown>()
+  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = realSet(() => {
+      pending.delete(timer)
+      callback(...args)
+    }, ms)
+    pending.add(timer)
+    return timer
+  }) as typeof setTimeout
+  globalThis.clearTimeout = ((timer: Parameters<typeof clearTimeout>[0]) => {
+    pending.delete(timer)
+    realClear(timer)
+  }) as typeof clearTimeout
+  return {
+    pending,
+    stop() {
+      globalThis.setTimeout = realSet
+      globalThis.clearTimeout = realClear
+    }
   }
 }
 
