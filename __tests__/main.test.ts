@@ -68,7 +68,13 @@ describe('a successful run', () => {
 
     expect(result.code).toBe(0)
     const log = lines(result)
-    expect(log[0]).toBe(`::add-mask::${SECRET}`)
+    // The secret, then its form encoding (the same as its URI encoding here, escaped as command data),
+    // before anything else.
+    expect(log.slice(0, 3)).toEqual([
+      `::add-mask::${SECRET}`,
+      '::add-mask::Ab%2522cD%255CeF-123456',
+      `::debug::Attempt 1: POST ${server.tokenUrl} (client_secret_post).`
+    ])
     const tokenMask = log.indexOf('::add-mask::tok-5f0c2e9a71')
     expect(tokenMask).toBeGreaterThan(0)
     expect(log.slice(tokenMask + 1)).toEqual([

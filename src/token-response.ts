@@ -185,14 +185,15 @@ function invalid(message: string): AttemptError {
 }
 
 /** JSON, allowing the UTF-8 byte order mark some servers put first (RFC 8259 §8.1 lets parsers ignore it). */
+// Stryker disable BlockStatement: an empty catch block returns undefined as well.
 function parseJson(body: string): unknown {
   try {
     return JSON.parse(body.replace(/^\uFEFF/, ''))
-    // Stryker disable next-line BlockStatement: an empty catch returns undefined as well.
   } catch {
     return undefined
   }
 }
+// Stryker restore BlockStatement
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
