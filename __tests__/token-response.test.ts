@@ -122,6 +122,11 @@ describe('parseTokenResponse: invalid 200 answers are final', () => {
       /expires_in that is not a whole number of seconds/
     ],
     [
+      'an expires_in in an array',
+      { access_token: 't', token_type: 'bearer', expires_in: [3600] },
+      /expires_in that is not a whole number of seconds/
+    ],
+    [
       'a token with a byte order mark inside',
       { access_token: 'abc\ufeffdef', token_type: 'bearer' },
       /outside visible ASCII/

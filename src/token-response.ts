@@ -133,10 +133,15 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, co
 function parseExpiresIn(value: unknown, where: string): number | undefined {
   if (value === undefined || value === null) return undefined
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
+  if (!isWholeSeconds(seconds)) {
     throw invalid(`The token endpoint ${where} answered with an expires_in that is not a whole number of seconds.`)
   }
   return seconds === 0 ? undefined : seconds
+}
+
+/** A count of seconds: a non-negative integer that a number holds exactly (false for any non-number). */
+function isWholeSeconds(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
 }
 
 function endpointError(
