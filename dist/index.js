@@ -4341,10 +4341,13 @@ function parseExpiresIn(value, where) {
     if (value === undefined || value === null)
         return undefined;
     const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-    if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
+    if (!isWholeSeconds(seconds)) {
         throw invalid(`The token endpoint ${where} answered with an expires_in that is not a whole number of seconds.`);
     }
     return seconds === 0 ? undefined : seconds;
+}
+function isWholeSeconds(value) {
+    return Number.isSafeInteger(value) && value >= 0;
 }
 function endpointError(response, where, json, contentType, context) {
     const { status } = response;
