@@ -1,4 +1,4 @@
-// What dist/ loads at start, and undici kept out of it (src/lazy-undici.ts). The start-up budget is
+// What dist/ loads at start, and undici kept out of it (src/exchange/lazy-undici.ts). The start-up budget is
 // what the benchmark's `bytes` figure measures; undici itself is checked where it still runs: a
 // bundle built the way `npm run bundle` builds dist/index.js gets a working ProxyAgent from
 // http-client's getAgentDispatcher(), through a loopback CONNECT proxy to a loopback server.
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import * as lazyUndici from '../src/lazy-undici.js'
+import * as lazyUndici from '../src/exchange/lazy-undici.js'
 import { relayTo, startProxy } from './support/proxy.js'
 import { ACTION_ENTRY, ROOT, runAction } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from './support/token-server.js'
@@ -110,7 +110,7 @@ describe('the JavaScript dist/index.js loads at start', () => {
   })
 })
 
-describe('src/lazy-undici.ts', () => {
+describe('src/exchange/lazy-undici.ts', () => {
   it('exports every name the runtime dependencies import from undici', () => {
     const named = new Set<string>()
     const other: string[] = []

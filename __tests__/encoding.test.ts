@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { formEncode, percentDecode } from '../src/encoding.js'
+import { formEncode, percentDecode } from '../src/text/encoding.js'
 
 describe('formEncode', () => {
   it('encodes as application/x-www-form-urlencoded: space as +, reserved characters escaped', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkRedirect, describeEndpoint, isLoopbackHost } from '../src/endpoint.js'
+import { checkRedirect, describeEndpoint, isLoopbackHost } from '../src/exchange/endpoint.js'
 
 describe('isLoopbackHost', () => {
   it.each(['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '127.10.200.30', '[::1]'])('accepts %s', host =>

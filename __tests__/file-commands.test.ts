@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { EOL, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkWritable, formatFileCommand, writeFileCommands } from '../src/file-commands.js'
+import { checkWritable, formatFileCommand, writeFileCommands } from '../src/runner/file-commands.js'
 import { parseFileCommands } from './support/run-action.js'
 
 let dir: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { logSafe, neutralizeLine, Redactor, WITHHELD } from '../src/log-text.js'
+import { logSafe, neutralizeLine, Redactor, WITHHELD } from '../src/text/log-text.js'
 
 describe('logSafe', () => {
   it('keeps printable ASCII but for " and \\', () => {

@@ -10,7 +10,7 @@ import {
   withRetries,
   type RetryClock,
   type RetryNotice
-} from '../src/retry.js'
+} from '../src/exchange/retry.js'
 
 /** A clock whose sleeps only advance time, and whose randomness is fixed. */
 function fakeClock(random = 1): RetryClock & { slept: number[] } {

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { AttemptError } from '../src/errors.js'
 import type { Settings } from '../src/inputs.js'
-import { formEncode } from '../src/encoding.js'
+import { formEncode } from '../src/text/encoding.js'
 import {
   buildTokenRequest,
   MAX_REDIRECTS,
   MAX_RESPONSE_BYTES,
   sendTokenRequest,
   type SendOptions
-} from '../src/token-request.js'
-import { Redactor } from '../src/log-text.js'
+} from '../src/exchange/token-request.js'
+import { Redactor } from '../src/text/log-text.js'
 import { VERSION } from '../src/version.js'
 import { clientOf, json, raw, reset, startTokenServer, trickle } from './support/token-server.js'
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { AttemptError } from '../src/errors.js'
-import type { TokenHttpResponse } from '../src/token-request.js'
-import { Redactor } from '../src/log-text.js'
-import { parseTokenResponse, type ResponseContext } from '../src/token-response.js'
+import type { TokenHttpResponse } from '../src/exchange/token-request.js'
+import { Redactor } from '../src/text/log-text.js'
+import { parseTokenResponse, type ResponseContext } from '../src/exchange/token-response.js'
 
 const SENT_AT = new Date('2026-01-01T12:00:00.000Z')
 

@@ -285,7 +285,7 @@ __webpack_unused_export__ = debug; // for test
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(398);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(116);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -294,7 +294,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 398:
+/***/ 116:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -623,7 +623,7 @@ class DecodedURL extends URL {
 var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./src/lazy-undici.ts
+;// CONCATENATED MODULE: ./src/exchange/lazy-undici.ts
 
 let undici;
 function loadUndici() {
@@ -3311,7 +3311,7 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/encoding.ts
+;// CONCATENATED MODULE: ./src/text/encoding.ts
 function formEncode(value) {
     return new URLSearchParams([['', value]]).toString().slice(1);
 }
@@ -3326,7 +3326,7 @@ function percentDecode(text) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/log-text.ts
+;// CONCATENATED MODULE: ./src/text/log-text.ts
 
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
 function breakLegacyCommands(text) {
@@ -3414,7 +3414,7 @@ class Redactor {
     }
 }
 
-;// CONCATENATED MODULE: ./src/endpoint.ts
+;// CONCATENATED MODULE: ./src/exchange/endpoint.ts
 
 function isLoopbackHost(hostname) {
     const host = hostname.toLowerCase();
@@ -3485,7 +3485,7 @@ class AttemptError extends ActionError {
     }
 }
 
-;// CONCATENATED MODULE: ./src/environment.ts
+;// CONCATENATED MODULE: ./src/runner/environment.ts
 
 
 
@@ -3556,7 +3556,7 @@ function proxyCredentials(value) {
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/file-commands.ts
+;// CONCATENATED MODULE: ./src/runner/file-commands.ts
 
 
 
@@ -3833,7 +3833,7 @@ function parseSeconds(name, value, limit) {
     return seconds;
 }
 
-;// CONCATENATED MODULE: ./src/retry.ts
+;// CONCATENATED MODULE: ./src/exchange/retry.ts
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 function isRetryableStatus(status) {
@@ -3946,7 +3946,7 @@ async function withRetries(attempt, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/attempt-connections.ts
+;// CONCATENATED MODULE: ./src/exchange/attempt-connections.ts
 function isTunnelAgent(agent) {
     return agent.proxyOptions !== undefined;
 }
@@ -3987,7 +3987,7 @@ class AttemptConnections {
     }
 }
 
-;// CONCATENATED MODULE: ./src/network-errors.ts
+;// CONCATENATED MODULE: ./src/exchange/network-errors.ts
 
 
 
@@ -4136,7 +4136,7 @@ const NO_CODE = 'network error';
 const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
-;// CONCATENATED MODULE: ./src/token-request.ts
+;// CONCATENATED MODULE: ./src/exchange/token-request.ts
 
 
 
@@ -4273,7 +4273,7 @@ class Exchange {
     }
 }
 
-;// CONCATENATED MODULE: ./src/token-response.ts
+;// CONCATENATED MODULE: ./src/exchange/token-response.ts
 
 
 

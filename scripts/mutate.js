@@ -1,6 +1,6 @@
 // `npm run mutate`: StrykerJS over src/ (stryker.config.mjs). Stryker 10 needs Node 22 or later, so
 // this runs it with the Node 24 binary `npm run node24` installs when the current Node is older.
-// Arguments are passed on to `stryker run` (e.g. `npm run mutate -- --mutate src/retry.ts`).
+// Arguments are passed on to `stryker run` (e.g. `npm run mutate -- --mutate src/exchange/retry.ts`).
 
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'

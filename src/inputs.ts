@@ -1,6 +1,6 @@
 import { InputError } from './errors.js'
-import { isLoopbackHost } from './endpoint.js'
-import { logSafe } from './log-text.js'
+import { isLoopbackHost } from './exchange/endpoint.js'
+import { logSafe } from './text/log-text.js'
 
 /**
  * Input names and the defaults `action.yml` declares for them. A test keeps the two identical, so

@@ -1,12 +1,12 @@
 import * as core from '@actions/core'
-import { describeEndpoint } from './endpoint.js'
-import { readEnvironment, type Environment } from './environment.js'
-import { checkWritable, writeFileCommands } from './file-commands.js'
+import { describeEndpoint } from './exchange/endpoint.js'
+import { readEnvironment, type Environment } from './runner/environment.js'
+import { checkWritable, writeFileCommands } from './runner/file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
-import { neutralizeLine, Redactor } from './log-text.js'
-import { systemClock, withRetries, type RetryClock, type RetryNotice } from './retry.js'
-import { buildTokenRequest, sendTokenRequest } from './token-request.js'
-import { parseTokenResponse, type Token } from './token-response.js'
+import { neutralizeLine, Redactor } from './text/log-text.js'
+import { systemClock, withRetries, type RetryClock, type RetryNotice } from './exchange/retry.js'
+import { buildTokenRequest, sendTokenRequest } from './exchange/token-request.js'
+import { parseTokenResponse, type Token } from './exchange/token-response.js'
 
 /** The part of `@actions/core` this action uses; tests and the benchmark run the real one. */
 export type Runner = Pick<typeof core, 'getInput' | 'setSecret' | 'info' | 'debug' | 'warning' | 'setFailed'>

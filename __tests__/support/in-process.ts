@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '../../src/main.js'
-import type { RetryClock } from '../../src/retry.js'
+import type { RetryClock } from '../../src/exchange/retry.js'
 import { inputEnv, parseFileCommands } from './run-action.js'
 
 /** Variables of the test machine's own environment that the action reads; unset unless a test sets them. */

@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
 import { AttemptConnections } from './attempt-connections.js'
-import { formEncode } from './encoding.js'
+import { formEncode } from '../text/encoding.js'
 import { checkRedirect, describeEndpoint } from './endpoint.js'
-import { AttemptError } from './errors.js'
-import type { Settings } from './inputs.js'
-import type { Redactor } from './log-text.js'
+import { AttemptError } from '../errors.js'
+import type { Settings } from '../inputs.js'
+import type { Redactor } from '../text/log-text.js'
 import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
 import { isRetryableStatus } from './retry.js'
-import { USER_AGENT } from './version.js'
+import { USER_AGENT } from '../version.js'
 
 /** A token request ready to send; `derivedSecrets` must be masked before it is. */
 export interface TokenRequest {

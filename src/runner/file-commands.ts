@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { EOL } from 'node:os'
-import { ActionError } from './errors.js'
+import { ActionError } from '../errors.js'
 
 /** One of the runner's command files (GITHUB_OUTPUT, GITHUB_ENV). */
 export interface CommandFile {

@@ -1,4 +1,4 @@
-import { ActionError, AttemptError } from './errors.js'
+import { ActionError, AttemptError } from '../errors.js'
 
 /**
  * HTTP statuses worth another attempt: timeouts, "too early", rate limiting and transient server

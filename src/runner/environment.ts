@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { percentDecode } from './encoding.js'
-import { ActionError } from './errors.js'
+import { percentDecode } from '../text/encoding.js'
+import { ActionError } from '../errors.js'
 import type { CommandFile } from './file-commands.js'
-import { logSafe } from './log-text.js'
+import { logSafe } from '../text/log-text.js'
 
 /** What the action takes from the step's environment besides its inputs. */
 export interface Environment {

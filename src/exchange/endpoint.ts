@@ -1,4 +1,4 @@
-import { logSafe } from './log-text.js'
+import { logSafe } from '../text/log-text.js'
 
 /**
  * Rules about where credentials may be sent. Used for the configured endpoint and again for every

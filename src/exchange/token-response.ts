@@ -1,7 +1,7 @@
 import { describeEndpoint } from './endpoint.js'
-import { AttemptError } from './errors.js'
-import type { AuthMethod } from './inputs.js'
-import type { Redactor } from './log-text.js'
+import { AttemptError } from '../errors.js'
+import type { AuthMethod } from '../inputs.js'
+import type { Redactor } from '../text/log-text.js'
 import { isRetryableStatus } from './retry.js'
 import type { TokenHttpResponse } from './token-request.js'
 

@@ -1,6 +1,6 @@
 import { describeEndpoint } from './endpoint.js'
-import { AttemptError } from './errors.js'
-import { logSafe } from './log-text.js'
+import { AttemptError } from '../errors.js'
+import { logSafe } from '../text/log-text.js'
 
 /** What a message about a failed connection needs to know besides the error. */
 export interface NetworkContext {
