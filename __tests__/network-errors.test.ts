@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { CERTIFICATE_PROBLEMS, networkError, timeoutError, type NetworkContext } from '../src/exchange/network-errors.js'
+import {
+  CERTIFICATE_PROBLEMS,
+  networkError,
+  timeoutError,
+  type NetworkContext
+} from '../src/exchange/network-errors.js'
 
 // How each way a connection can fail is told to the user, and whether it is tried again. The errors
 // are built as Node and `tunnel` build them (code, message); the suites that run the bundle produce
