@@ -285,7 +285,7 @@ __webpack_unused_export__ = debug; // for test
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(116);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(85);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -294,7 +294,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 116:
+/***/ 85:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4396,69 +4396,12 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/exchange/exchange.ts
 
 
 
 
-
-
-
-
-
-const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
-async function run(runner = core_namespaceObject, clock = systemClock, env = process.env) {
-    const log = new StepLog(runner);
-    try {
-        const settings = getSettings({
-            getInput: (name) => runner.getInput(name),
-            setSecret: value => log.mask(value)
-        });
-        const environment = readEnvironment(env, settings.exportEnv);
-        for (const value of environment.proxySecrets)
-            log.mask(value);
-        checkWritable(Object.values(environment.files));
-        if (environment.tlsVerificationOffRequested) {
-            delete env.NODE_TLS_REJECT_UNAUTHORIZED;
-            log.warning('NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
-                'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.');
-        }
-        if (settings.baseUrlIgnored)
-            log.warning("Input 'base_url' is not used because 'token_url' is set.");
-        const token = await requestToken(settings, environment, log, clock);
-        publish(settings, token, environment.files, log);
-    }
-    catch (error) {
-        log.fail(error instanceof Error ? error.message : String(error));
-    }
-}
-class StepLog {
-    runner;
-    redactor = new Redactor();
-    constructor(runner) {
-        this.runner = runner;
-    }
-    mask(value) {
-        this.runner.setSecret(value);
-        this.redactor.add(value);
-    }
-    clean(text) {
-        return neutralizeLine(this.redactor.redact(text));
-    }
-    info(text) {
-        this.runner.info(this.clean(text));
-    }
-    debug(text) {
-        this.runner.debug(this.clean(text));
-    }
-    warning(text) {
-        this.runner.warning(this.clean(text));
-    }
-    fail(text) {
-        this.runner.setFailed(this.clean(text));
-    }
-}
-async function requestToken(settings, environment, log, clock) {
+async function exchangeToken(settings, environment, log, clock) {
     const request = buildTokenRequest(settings);
     for (const value of request.derivedSecrets)
         log.mask(value);
@@ -4494,6 +4437,68 @@ function retryLine({ attempt, maxAttempts, reason, delayMs, rateLimited }) {
 }
 function seconds(ms) {
     return (ms / 1000).toFixed(1);
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
+async function run(runner = core_namespaceObject, clock = systemClock, env = process.env) {
+    const log = new StepLog(runner);
+    try {
+        const settings = getSettings({
+            getInput: (name) => runner.getInput(name),
+            setSecret: value => log.mask(value)
+        });
+        const environment = readEnvironment(env, settings.exportEnv);
+        for (const value of environment.proxySecrets)
+            log.mask(value);
+        checkWritable(Object.values(environment.files));
+        if (environment.tlsVerificationOffRequested) {
+            delete env.NODE_TLS_REJECT_UNAUTHORIZED;
+            log.warning('NODE_TLS_REJECT_UNAUTHORIZED=0 is set but ignored: this action always verifies TLS certificates. ' +
+                'For a private CA, set NODE_EXTRA_CA_CERTS to its certificate instead.');
+        }
+        if (settings.baseUrlIgnored)
+            log.warning("Input 'base_url' is not used because 'token_url' is set.");
+        const token = await exchangeToken(settings, environment, log, clock);
+        publish(settings, token, environment.files, log);
+    }
+    catch (error) {
+        log.fail(error instanceof Error ? error.message : String(error));
+    }
+}
+class StepLog {
+    runner;
+    redactor = new Redactor();
+    constructor(runner) {
+        this.runner = runner;
+    }
+    mask(value) {
+        this.runner.setSecret(value);
+        this.redactor.add(value);
+    }
+    clean(text) {
+        return neutralizeLine(this.redactor.redact(text));
+    }
+    info(text) {
+        this.runner.info(this.clean(text));
+    }
+    debug(text) {
+        this.runner.debug(this.clean(text));
+    }
+    warning(text) {
+        this.runner.warning(this.clean(text));
+    }
+    fail(text) {
+        this.runner.setFailed(this.clean(text));
+    }
 }
 function publish(settings, token, files, log) {
     const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : '';

@@ -4,9 +4,9 @@ import { readEnvironment, type Environment } from './runner/environment.js'
 import { checkWritable, writeFileCommands } from './runner/file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
 import { neutralizeLine, Redactor } from './text/log-text.js'
-import { systemClock, withRetries, type RetryClock, type RetryNotice } from './exchange/retry.js'
-import { buildTokenRequest, sendTokenRequest } from './exchange/token-request.js'
-import { parseTokenResponse, type Token } from './exchange/token-response.js'
+import { exchangeToken, type ExchangeLog } from './exchange/exchange.js'
+import { systemClock, type RetryClock } from './exchange/retry.js'
+import type { Token } from './exchange/token-response.js'
 
 /** The part of `@actions/core` this action uses; tests and the benchmark run the real one. */
 export type Runner = Pick<typeof core, 'getInput' | 'setSecret' | 'info' | 'debug' | 'warning' | 'setFailed'>
@@ -44,7 +44,7 @@ export async function run(
       )
     }
     if (settings.baseUrlIgnored) log.warning("Input 'base_url' is not used because 'token_url' is set.")
-    const token = await requestToken(settings, environment, log, clock)
+    const token = await exchangeToken(settings, environment, log, clock)
     publish(settings, token, environment.files, log)
   } catch (error) {
     log.fail(error instanceof Error ? error.message : String(error))
@@ -55,7 +55,7 @@ export async function run(
  * Everything the action prints goes through here: secrets are masked with the runner and cut out of
  * every line, and no line can be read as a workflow command.
  */
-class StepLog {
+class StepLog implements ExchangeLog {
   readonly redactor = new Redactor()
   constructor(private readonly runner: Runner) {}
 
@@ -83,50 +83,6 @@ class StepLog {
   fail(text: string): void {
     this.runner.setFailed(this.clean(text))
   }
-}
-
-async function requestToken(settings: Settings, environment: Environment, log: StepLog, clock: RetryClock) {
-  const request = buildTokenRequest(settings)
-  for (const value of request.derivedSecrets) log.mask(value)
-  const endpoint = describeEndpoint(settings.tokenUrl)
-  const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile }
-  const responseContext = {
-    redactor: log.redactor,
-    endpointInput: settings.endpointInput,
-    authMethod: settings.authMethod,
-    otherHostHint: settings.otherHostHint
-  }
-  return withRetries(
-    async attempt => {
-      log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`)
-      const sentAt = new Date(clock.now())
-      const response = await sendTokenRequest(request, sendOptions)
-      log.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`)
-      const token = parseTokenResponse(response, sentAt, responseContext)
-      log.mask(token.accessToken)
-      return token
-    },
-    {
-      maxAttempts: settings.maxAttempts,
-      rateLimitBudgetMs: settings.rateLimitBudgetMs,
-      clock,
-      onRetry: notice => log.info(retryLine(notice))
-    }
-  )
-}
-
-/** One line per retry: what failed, how long until the next attempt, and which limit it counts on. */
-function retryLine({ attempt, maxAttempts, reason, delayMs, rateLimited }: RetryNotice): string {
-  const retrying = `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${seconds(delayMs)} s`
-  if (!rateLimited) return `${retrying}.`
-  return (
-    `${retrying} as Retry-After asks, not counted against max_attempts ` +
-    `(${seconds(rateLimited.usedMs)} of ${seconds(rateLimited.budgetMs)} s of rate_limit_wait_seconds used).`
-  )
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(1)
 }
 
 function publish(settings: Settings, token: Token, files: Environment['files'], log: StepLog): void {
