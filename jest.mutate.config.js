@@ -16,6 +16,7 @@ export default {
     'interop-oidc-provider\\.test\\.ts$',
     'release\\.test\\.ts$',
     'bundle\\.test\\.ts$',
+    'process-guard\\.bundle\\.test\\.ts$',
     'runner-log\\.test\\.ts$'
   ]
 }

@@ -13,9 +13,11 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: [
     'src/**/*.ts',
-    // Entry point and constants with nothing to decide: index.ts calls run(), version.ts names the version,
-    // lazy-undici.ts only forwards to undici, which this action never calls.
+    // Entry points and constants with nothing to decide: index.ts calls run(), installed-guard.ts installs
+    // the process guard, version.ts names the version, lazy-undici.ts only forwards to undici, which this
+    // action never calls.
     '!src/index.ts',
+    '!src/runner/installed-guard.ts',
     '!src/version.ts',
     '!src/exchange/lazy-undici.ts'
   ],

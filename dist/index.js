@@ -281,29 +281,163 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+/***/ 613:
+/***/ ((module) => {
 
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(85);
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 85:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+/***/ 434:
+/***/ ((module) => {
 
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
-});
+/***/ }),
 
-// UNUSED EXPORTS: OUTPUT_NAMES
+/***/ 611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 23:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ })
+
+/******/ });
+/************************************************************************/
+/******/ // The module cache
+/******/ var __webpack_module_cache__ = {};
+/******/ 
+/******/ // The require function
+/******/ function __nccwpck_require__(moduleId) {
+/******/ 	// Check if module is in cache
+/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 	if (cachedModule !== undefined) {
+/******/ 		return cachedModule.exports;
+/******/ 	}
+/******/ 	// Create a new module (and put it into the cache)
+/******/ 	var module = __webpack_module_cache__[moduleId] = {
+/******/ 		// no module.id needed
+/******/ 		// no module.loaded needed
+/******/ 		exports: {}
+/******/ 	};
+/******/ 
+/******/ 	// Execute the module function
+/******/ 	var threw = true;
+/******/ 	try {
+/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		threw = false;
+/******/ 	} finally {
+/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 	}
+/******/ 
+/******/ 	// Return the exports of the module
+/******/ 	return module.exports;
+/******/ }
+/******/ 
+/************************************************************************/
+/******/ /* webpack/runtime/asset-relocator-loader */
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/************************************************************************/
+var __webpack_exports__ = {};
 
 // NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
 var platform_namespaceObject = {};
@@ -350,6 +484,287 @@ __nccwpck_require__.d(core_namespaceObject, {
   toWin32Path: () => (toWin32Path),
   warning: () => (warning)
 });
+
+;// CONCATENATED MODULE: external "node:dns"
+const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
+;// CONCATENATED MODULE: ./src/exchange/lookup.ts
+
+const pending = new Map();
+function pendingLookups() {
+    return pending.size;
+}
+const sharedLookup = ((hostname, options, callback) => {
+    const key = JSON.stringify([hostname, options.family, options.all, options.hints, options.order, options.verbatim]);
+    const waiting = pending.get(key);
+    if (waiting) {
+        waiting.push(callback);
+        return;
+    }
+    pending.set(key, [callback]);
+    external_node_dns_default().lookup(hostname, options, (...answer) => {
+        const callbacks = pending.get(key) ?? [];
+        pending.delete(key);
+        for (const waiter of callbacks)
+            waiter(...answer);
+    });
+});
+
+;// CONCATENATED MODULE: ./src/text/encoding.ts
+function formEncode(value) {
+    return new URLSearchParams([['', value]]).toString().slice(1);
+}
+function percentDecode(text) {
+    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+        try {
+            return decodeURIComponent(run);
+        }
+        catch {
+            return run;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/text/log-text.ts
+
+const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+function breakLegacyCommands(text) {
+    return text.replace(/#(?=#\[)/g, '# ');
+}
+function breakLeadingCommand(text) {
+    return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
+}
+function logSafe(text, maxLength) {
+    const printable = text
+        .replace(/[\s\p{Cc}]/gu, ' ')
+        .replace(UNSAFE_CHARACTERS, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
+}
+function truncate(text, maxLength) {
+    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+function neutralizeLine(line) {
+    return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
+}
+function echoForms(secret) {
+    const normalized = ['NFC', 'NFD', 'NFKC', 'NFKD'].map(form => secret.normalize(form));
+    const forms = [secret, ...normalized].flatMap(value => [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        JSON.stringify(value)
+            .slice(1, -1)
+            .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+        encodeURIComponent(value),
+        formEncode(value)
+    ]);
+    return [...new Set(forms)];
+}
+function skeleton(text) {
+    return text
+        .normalize('NFKD')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '');
+}
+const MIN_SANITIZED_FORM = 4;
+const MIN_SKELETON = 6;
+const MIN_SHARED_RUN = 8;
+function skeletonRuns(letters) {
+    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
+    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
+}
+const WITHHELD = '[withheld: it repeats a secret]';
+class Redactor {
+    forms = new Set();
+    skeletons = new Set();
+    add(secret) {
+        if (!secret)
+            return;
+        for (const form of echoForms(secret)) {
+            this.forms.add(form);
+            const sanitized = logSafe(form, Infinity);
+            if (sanitized.length >= MIN_SANITIZED_FORM)
+                this.forms.add(sanitized);
+        }
+        const letters = skeleton(secret);
+        if (letters.length >= MIN_SKELETON)
+            for (const run of skeletonRuns(letters))
+                this.skeletons.add(run);
+    }
+    redact(text) {
+        const forms = [...this.forms].sort((a, b) => b.length - a.length);
+        return forms.reduce((out, form) => out.split(form).join('***'), text);
+    }
+    mentions(text) {
+        const candidates = [text, percentDecode(text)];
+        const lower = candidates.map(value => value.toLowerCase());
+        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
+        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
+    }
+    overlaps(text) {
+        const lower = text.toLowerCase();
+        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
+    }
+    quote(text, maxLength) {
+        if (this.mentions(this.redact(text)))
+            return WITHHELD;
+        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
+    }
+}
+
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/runner/output-guard.ts
+
+
+class OutputGuard {
+    streams;
+    redactor;
+    raw = {};
+    pending = { stdout: '', stderr: '' };
+    afterCarriageReturn = { stdout: false, stderr: false };
+    decoders = { stdout: new external_node_string_decoder_namespaceObject.StringDecoder('utf8'), stderr: new external_node_string_decoder_namespaceObject.StringDecoder('utf8') };
+    trustedDepth = 0;
+    constructor(streams, redactor = new Redactor()) {
+        this.streams = streams;
+        this.redactor = redactor;
+    }
+    install() {
+        for (const name of ['stdout', 'stderr']) {
+            const stream = this.streams[name];
+            const original = stream.write.bind(stream);
+            this.raw[name] = original;
+            stream.write = ((chunk, ...rest) => {
+                const callback = rest.find(arg => typeof arg === 'function');
+                const encoding = typeof rest[0] === 'string' ? rest[0] : 'utf8';
+                const bytes = typeof chunk === 'string' && encoding !== 'utf8' ? Buffer.from(chunk, encoding) : chunk;
+                if (this.trustedDepth > 0)
+                    return original(bytes, callback);
+                return this.foreign(name, bytes, callback);
+            });
+        }
+        return this;
+    }
+    trusted(write) {
+        this.endPendingLines();
+        this.trustedDepth++;
+        try {
+            return write();
+        }
+        finally {
+            this.trustedDepth--;
+        }
+    }
+    line(stream, text) {
+        this.trusted(() => this.write(stream, `${text}\n`));
+    }
+    flush() {
+        this.endPendingLines();
+        return Promise.all(['stdout', 'stderr'].map(name => new Promise(resolve => this.write(name, '', () => resolve())))).then(() => undefined);
+    }
+    write(stream, text, callback) {
+        const raw = this.raw[stream];
+        if (raw)
+            return raw(text, callback);
+        return this.streams[stream].write(text, callback);
+    }
+    foreign(stream, chunk, callback) {
+        let text = typeof chunk === 'string' ? chunk : this.decoders[stream].write(Buffer.from(chunk));
+        if (this.afterCarriageReturn[stream] && text.startsWith('\n'))
+            text = text.slice(1);
+        if (text)
+            this.afterCarriageReturn[stream] = text.endsWith('\r');
+        const parts = (this.pending[stream] + text).split(/\r\n|\r|\n/);
+        this.pending[stream] = parts.pop() ?? '';
+        const out = parts.map(line => `${this.clean(line)}\n`).join('');
+        if (!out && !callback)
+            return true;
+        return this.write(stream, out, callback);
+    }
+    clean(line) {
+        return neutralizeLine(this.redactor.redact(line));
+    }
+    endPendingLines() {
+        for (const stream of ['stdout', 'stderr']) {
+            const rest = this.pending[stream] + this.decoders[stream].end();
+            this.pending[stream] = '';
+            if (rest)
+                this.write(stream, `${this.clean(rest)}\n`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/runner/process-guard.ts
+
+
+const UNEXPECTED_FAILURE = 'The action stopped on an unexpected internal error; its details are withheld because they could contain a ' +
+    'secret. Re-run the job, and report the problem if it happens again.';
+const FLUSH_TIMEOUT_MS = 2000;
+const LOOKUP_GRACE_MS = 200;
+function installProcessGuard(proc, options) {
+    const output = new OutputGuard({ stdout: proc.stdout, stderr: proc.stderr }).install();
+    proc.stdout.on('error', () => undefined);
+    proc.stderr.on('error', () => undefined);
+    let ending;
+    const end = () => {
+        ending ??= finish(proc, output, options);
+        return ending;
+    };
+    const fail = () => {
+        if (ending)
+            return;
+        output.line('stdout', `::error::${UNEXPECTED_FAILURE}`);
+        proc.exitCode = 1;
+        void end();
+    };
+    proc.on('uncaughtException', fail);
+    proc.on('unhandledRejection', fail);
+    proc.removeAllListeners('warning');
+    proc.on('warning', warning => {
+        const { name, message } = warning;
+        const text = neutralizeLine(output.redactor.redact(`Node.js warning (${name}): ${message}`));
+        output.line('stdout', `::debug::${text.replace(/%/g, '%25')}`);
+    });
+    return { output, end };
+}
+async function finish(proc, output, options) {
+    await within(options.flushTimeoutMs ?? FLUSH_TIMEOUT_MS, output.flush());
+    const code = Number(proc.exitCode ?? 0);
+    if (code !== 0 && options.pendingLookups() > 0) {
+        await within(options.lookupGraceMs ?? LOOKUP_GRACE_MS, lookupsSettled(options.pendingLookups));
+        if (options.pendingLookups() > 0) {
+            proc.kill(proc.pid, 'SIGKILL');
+            return;
+        }
+    }
+    proc.exit(code);
+}
+async function within(ms, promise) {
+    let timer;
+    const timeout = new Promise(resolve => {
+        timer = setTimeout(resolve, ms);
+        timer.unref();
+    });
+    await Promise.race([promise, timeout]);
+    clearTimeout(timer);
+}
+function lookupsSettled(pendingLookups) {
+    return new Promise(resolve => {
+        const poll = () => {
+            if (pendingLookups() === 0)
+                resolve();
+            else
+                setTimeout(poll, 10).unref();
+        };
+        poll();
+    });
+}
+
+;// CONCATENATED MODULE: ./src/runner/installed-guard.ts
+
+
+const processGuard = installProcessGuard(process, { pendingLookups: pendingLookups });
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -3311,109 +3726,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/text/encoding.ts
-function formEncode(value) {
-    return new URLSearchParams([['', value]]).toString().slice(1);
-}
-function percentDecode(text) {
-    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-        try {
-            return decodeURIComponent(run);
-        }
-        catch {
-            return run;
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/text/log-text.ts
-
-const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
-function breakLegacyCommands(text) {
-    return text.replace(/#(?=#\[)/g, '# ');
-}
-function breakLeadingCommand(text) {
-    return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
-}
-function logSafe(text, maxLength) {
-    const printable = text
-        .replace(/[\s\p{Cc}]/gu, ' ')
-        .replace(UNSAFE_CHARACTERS, '')
-        .replace(/ {2,}/g, ' ')
-        .trim();
-    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
-}
-function truncate(text, maxLength) {
-    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-}
-function neutralizeLine(line) {
-    return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
-}
-function echoForms(secret) {
-    const normalized = ['NFC', 'NFD', 'NFKC', 'NFKD'].map(form => secret.normalize(form));
-    const forms = [secret, ...normalized].flatMap(value => [
-        value,
-        JSON.stringify(value).slice(1, -1),
-        JSON.stringify(value)
-            .slice(1, -1)
-            .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-        encodeURIComponent(value),
-        formEncode(value)
-    ]);
-    return [...new Set(forms)];
-}
-function skeleton(text) {
-    return text
-        .normalize('NFKD')
-        .toLowerCase()
-        .replace(/[^a-z0-9]/g, '');
-}
-const MIN_SANITIZED_FORM = 4;
-const MIN_SKELETON = 6;
-const MIN_SHARED_RUN = 8;
-function skeletonRuns(letters) {
-    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
-    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
-}
-const WITHHELD = '[withheld: it repeats a secret]';
-class Redactor {
-    forms = new Set();
-    skeletons = new Set();
-    add(secret) {
-        if (!secret)
-            return;
-        for (const form of echoForms(secret)) {
-            this.forms.add(form);
-            const sanitized = logSafe(form, Infinity);
-            if (sanitized.length >= MIN_SANITIZED_FORM)
-                this.forms.add(sanitized);
-        }
-        const letters = skeleton(secret);
-        if (letters.length >= MIN_SKELETON)
-            for (const run of skeletonRuns(letters))
-                this.skeletons.add(run);
-    }
-    redact(text) {
-        const forms = [...this.forms].sort((a, b) => b.length - a.length);
-        return forms.reduce((out, form) => out.split(form).join('***'), text);
-    }
-    mentions(text) {
-        const candidates = [text, percentDecode(text)];
-        const lower = candidates.map(value => value.toLowerCase());
-        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
-        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
-    }
-    overlaps(text) {
-        const lower = text.toLowerCase();
-        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
-    }
-    quote(text, maxLength) {
-        if (this.mentions(this.redact(text)))
-            return WITHHELD;
-        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/exchange/endpoint.ts
 
 function isLoopbackHost(hostname) {
@@ -3833,6 +4145,41 @@ function parseSeconds(name, value, limit) {
     return seconds;
 }
 
+;// CONCATENATED MODULE: ./src/runner/step-log.ts
+
+function passThrough() {
+    return { redactor: new Redactor(), trusted: write => write() };
+}
+class StepLog {
+    runner;
+    output;
+    redactor;
+    constructor(runner, output = passThrough()) {
+        this.runner = runner;
+        this.output = output;
+        this.redactor = output.redactor;
+    }
+    mask(value) {
+        this.output.trusted(() => this.runner.setSecret(value));
+        this.redactor.add(value);
+    }
+    clean(text) {
+        return neutralizeLine(this.redactor.redact(text));
+    }
+    info(text) {
+        this.output.trusted(() => this.runner.info(this.clean(text)));
+    }
+    debug(text) {
+        this.output.trusted(() => this.runner.debug(this.clean(text)));
+    }
+    warning(text) {
+        this.output.trusted(() => this.runner.warning(this.clean(text)));
+    }
+    fail(text) {
+        this.output.trusted(() => this.runner.setFailed(this.clean(text)));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/exchange/retry.ts
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -3947,6 +4294,7 @@ async function withRetries(attempt, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/attempt-connections.ts
+
 function isTunnelAgent(agent) {
     return agent.proxyOptions !== undefined;
 }
@@ -3956,9 +4304,10 @@ class AttemptConnections {
     proxyFailure;
     prepareRequest(options) {
         if (isTunnelAgent(options.agent))
-            this.ownTunnel(options.agent);
-        else if (String(options.host).startsWith('['))
+            return this.ownTunnel(options.agent);
+        if (String(options.host).startsWith('['))
             options.host = String(options.host).slice(1, -1);
+        options.lookup = sharedLookup;
     }
     ownTunnel(agent) {
         const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
@@ -3969,7 +4318,7 @@ class AttemptConnections {
             : {};
         const request = agent.request;
         agent.request = options => {
-            const connect = request({ ...options, headers: { ...options.headers, ...authorization } });
+            const connect = request({ ...options, lookup: sharedLookup, headers: { ...options.headers, ...authorization } });
             connect.on('socket', socket => this.proxySockets.push(socket));
             connect.once('error', error => (this.proxyFailure ??= error));
             return connect;
@@ -4449,8 +4798,8 @@ function seconds(ms) {
 
 
 const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
-async function run(runner = core_namespaceObject, clock = systemClock, env = process.env) {
-    const log = new StepLog(runner);
+async function run(runner = core_namespaceObject, clock = systemClock, env = process.env, output) {
+    const log = new StepLog(runner, output);
     try {
         const settings = getSettings({
             getInput: (name) => runner.getInput(name),
@@ -4474,32 +4823,6 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
         log.fail(error instanceof Error ? error.message : String(error));
     }
 }
-class StepLog {
-    runner;
-    redactor = new Redactor();
-    constructor(runner) {
-        this.runner = runner;
-    }
-    mask(value) {
-        this.runner.setSecret(value);
-        this.redactor.add(value);
-    }
-    clean(text) {
-        return neutralizeLine(this.redactor.redact(text));
-    }
-    info(text) {
-        this.runner.info(this.clean(text));
-    }
-    debug(text) {
-        this.runner.debug(this.clean(text));
-    }
-    warning(text) {
-        this.runner.warning(this.clean(text));
-    }
-    fail(text) {
-        this.runner.setFailed(this.clean(text));
-    }
-}
 function publish(settings, token, files, log) {
     const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : '';
     const outputs = {
@@ -4517,226 +4840,8 @@ function publish(settings, token, files, log) {
         `${settings.exportEnv ? `; exported as ${settings.envName}` : ''}.`);
 }
 
+;// CONCATENATED MODULE: ./src/index.ts
 
-/***/ }),
 
-/***/ 613:
-/***/ ((module) => {
+void run(undefined, undefined, undefined, processGuard.output).finally(() => processGuard.end());
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 23:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ })
-
-/******/ });
-/************************************************************************/
-/******/ // The module cache
-/******/ var __webpack_module_cache__ = {};
-/******/ 
-/******/ // The require function
-/******/ function __nccwpck_require__(moduleId) {
-/******/ 	// Check if module is in cache
-/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
-/******/ 	if (cachedModule !== undefined) {
-/******/ 		return cachedModule.exports;
-/******/ 	}
-/******/ 	// Create a new module (and put it into the cache)
-/******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
-/******/ 		exports: {}
-/******/ 	};
-/******/ 
-/******/ 	// Execute the module function
-/******/ 	var threw = true;
-/******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
-/******/ 		threw = false;
-/******/ 	} finally {
-/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
-/******/ 	}
-/******/ 
-/******/ 	// Return the exports of the module
-/******/ 	return module.exports;
-/******/ }
-/******/ 
-/************************************************************************/
-/******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
-/******/ 
-/******/ /* webpack/runtime/async module */
-/******/ (() => {
-/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
-/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
-/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
-/******/ 	var resolveQueue = (queue) => {
-/******/ 		if(queue && queue.d < 1) {
-/******/ 			queue.d = 1;
-/******/ 			queue.forEach((fn) => (fn.r--));
-/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
-/******/ 		}
-/******/ 	}
-/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
-/******/ 		if(dep !== null && typeof dep === "object") {
-/******/ 			if(dep[webpackQueues]) return dep;
-/******/ 			if(dep.then) {
-/******/ 				var queue = [];
-/******/ 				queue.d = 0;
-/******/ 				dep.then((r) => {
-/******/ 					obj[webpackExports] = r;
-/******/ 					resolveQueue(queue);
-/******/ 				}, (e) => {
-/******/ 					obj[webpackError] = e;
-/******/ 					resolveQueue(queue);
-/******/ 				});
-/******/ 				var obj = {};
-/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
-/******/ 				return obj;
-/******/ 			}
-/******/ 		}
-/******/ 		var ret = {};
-/******/ 		ret[webpackQueues] = x => {};
-/******/ 		ret[webpackExports] = dep;
-/******/ 		return ret;
-/******/ 	}));
-/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
-/******/ 		var queue;
-/******/ 		hasAwait && ((queue = []).d = -1);
-/******/ 		var depQueues = new Set();
-/******/ 		var exports = module.exports;
-/******/ 		var currentDeps;
-/******/ 		var outerResolve;
-/******/ 		var reject;
-/******/ 		var promise = new Promise((resolve, rej) => {
-/******/ 			reject = rej;
-/******/ 			outerResolve = resolve;
-/******/ 		});
-/******/ 		promise[webpackExports] = exports;
-/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
-/******/ 		module.exports = promise;
-/******/ 		body((deps) => {
-/******/ 			currentDeps = wrapDeps(deps);
-/******/ 			var fn;
-/******/ 			var getResult = () => (currentDeps.map((d) => {
-/******/ 				if(d[webpackError]) throw d[webpackError];
-/******/ 				return d[webpackExports];
-/******/ 			}))
-/******/ 			var promise = new Promise((resolve) => {
-/******/ 				fn = () => (resolve(getResult));
-/******/ 				fn.r = 0;
-/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
-/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
-/******/ 			});
-/******/ 			return fn.r ? promise : getResult();
-/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
-/******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/create fake namespace object */
-/******/ (() => {
-/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 	var leafPrototypes;
-/******/ 	// create a fake namespace object
-/******/ 	// mode & 1: value is a module id, require it
-/******/ 	// mode & 2: merge all properties of value into the ns
-/******/ 	// mode & 4: return value when already ns object
-/******/ 	// mode & 16: return value when it's Promise-like
-/******/ 	// mode & 8|1: behave like require
-/******/ 	__nccwpck_require__.t = function(value, mode) {
-/******/ 		if(mode & 1) value = this(value);
-/******/ 		if(mode & 8) return value;
-/******/ 		if(typeof value === 'object' && value) {
-/******/ 			if((mode & 4) && value.__esModule) return value;
-/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 		}
-/******/ 		var ns = Object.create(null);
-/******/ 		__nccwpck_require__.r(ns);
-/******/ 		var def = {};
-/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 		}
-/******/ 		def['default'] = () => (value);
-/******/ 		__nccwpck_require__.d(ns, def);
-/******/ 		return ns;
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/define property getters */
-/******/ (() => {
-/******/ 	// define getter functions for harmony exports
-/******/ 	__nccwpck_require__.d = (exports, definition) => {
-/******/ 		for(var key in definition) {
-/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
-/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
-/******/ 			}
-/******/ 		}
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/hasOwnProperty shorthand */
-/******/ (() => {
-/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/make namespace object */
-/******/ (() => {
-/******/ 	// define __esModule on exports
-/******/ 	__nccwpck_require__.r = (exports) => {
-/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
-/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
-/******/ 		}
-/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
-/******/ 	};
-/******/ })();
-/******/ 
-/************************************************************************/
-/******/ 
-/******/ // startup
-/******/ // Load entry module and return exports
-/******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(407);
-/******/ __webpack_exports__ = await __webpack_exports__;
-/******/ 

@@ -1,3 +1,6 @@
+// The guard comes first: evaluating its module installs the process's handlers and the output guard
+// before any other module of the action (or of its dependencies) is evaluated.
+import { processGuard } from './runner/installed-guard.js'
 import { run } from './main.js'
 
-await run()
+void run(undefined, undefined, undefined, processGuard.output).finally(() => processGuard.end())

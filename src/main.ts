@@ -3,13 +3,12 @@ import { describeEndpoint } from './exchange/endpoint.js'
 import { readEnvironment, type Environment } from './runner/environment.js'
 import { checkWritable, writeFileCommands } from './runner/file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
-import { neutralizeLine, Redactor } from './text/log-text.js'
-import { exchangeToken, type ExchangeLog } from './exchange/exchange.js'
+import { StepLog, type LogOutput, type Runner } from './runner/step-log.js'
+import { exchangeToken } from './exchange/exchange.js'
 import { systemClock, type RetryClock } from './exchange/retry.js'
 import type { Token } from './exchange/token-response.js'
 
-/** The part of `@actions/core` this action uses; tests and the benchmark run the real one. */
-export type Runner = Pick<typeof core, 'getInput' | 'setSecret' | 'info' | 'debug' | 'warning' | 'setFailed'>
+export type { Runner } from './runner/step-log.js'
 
 /** Output names, as action.yml declares them. */
 export const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'] as const
@@ -23,9 +22,10 @@ type OutputName = (typeof OUTPUT_NAMES)[number]
 export async function run(
   runner: Runner = core,
   clock: RetryClock = systemClock,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  output?: LogOutput
 ): Promise<void> {
-  const log = new StepLog(runner)
+  const log = new StepLog(runner, output)
   try {
     const settings = getSettings({
       getInput: (name: InputName) => runner.getInput(name),
@@ -48,40 +48,6 @@ export async function run(
     publish(settings, token, environment.files, log)
   } catch (error) {
     log.fail(error instanceof Error ? error.message : String(error))
-  }
-}
-
-/**
- * Everything the action prints goes through here: secrets are masked with the runner and cut out of
- * every line, and no line can be read as a workflow command.
- */
-class StepLog implements ExchangeLog {
-  readonly redactor = new Redactor()
-  constructor(private readonly runner: Runner) {}
-
-  mask(value: string): void {
-    this.runner.setSecret(value)
-    this.redactor.add(value)
-  }
-
-  private clean(text: string): string {
-    return neutralizeLine(this.redactor.redact(text))
-  }
-
-  info(text: string): void {
-    this.runner.info(this.clean(text))
-  }
-
-  debug(text: string): void {
-    this.runner.debug(this.clean(text))
-  }
-
-  warning(text: string): void {
-    this.runner.warning(this.clean(text))
-  }
-
-  fail(text: string): void {
-    this.runner.setFailed(this.clean(text))
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ClientRequest, RequestOptions } from 'node:http'
 import type { Socket } from 'node:net'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
+import { sharedLookup } from './lookup.js'
 
 /**
  * The part of the `tunnel` agent that `@actions/http-client` uses for proxies which this module
@@ -41,8 +42,9 @@ export class AttemptConnections implements RequestHandler {
   proxyFailure: unknown
 
   prepareRequest(options: RequestOptions): void {
-    if (isTunnelAgent(options.agent)) this.ownTunnel(options.agent)
-    else if (String(options.host).startsWith('[')) options.host = String(options.host).slice(1, -1)
+    if (isTunnelAgent(options.agent)) return this.ownTunnel(options.agent)
+    if (String(options.host).startsWith('[')) options.host = String(options.host).slice(1, -1)
+    options.lookup = sharedLookup
   }
 
   private ownTunnel(agent: TunnelAgent): void {
@@ -54,7 +56,7 @@ export class AttemptConnections implements RequestHandler {
       : {}
     const request = agent.request
     agent.request = options => {
-      const connect = request({ ...options, headers: { ...options.headers, ...authorization } })
+      const connect = request({ ...options, lookup: sharedLookup, headers: { ...options.headers, ...authorization } })
       connect.on('socket', socket => this.proxySockets.push(socket))
       connect.once('error', error => (this.proxyFailure ??= error))
       return connect
