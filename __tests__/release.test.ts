@@ -24,6 +24,7 @@ import {
   setPackageVersion,
   setSourceVersion
 } from '../scripts/release.js'
+import { releaseNotes } from '../scripts/release-notes.js'
 import { ROOT } from './support/run-action.js'
 
 // Child processes get no GIT_* variables (a surrounding hook could point them at another repository)
@@ -241,6 +242,81 @@ describe('scripts/changelog-section.js', () => {
       expect([name, isEmptySection(changelogSection(text, name) ?? '')]).toEqual([name, false])
       expect([name, links.get(name)]).toEqual([name, expect.stringContaining(`${REPOSITORY_URL}/`)])
     }
+  })
+})
+
+describe('scripts/release-notes.js', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'release-notes-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const commit = '0123456789abcdef0123456789abcdef01234567'
+
+  function notes(...args: string[]) {
+    const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'release-notes.js'), ...args], {
+      env: childEnv,
+      encoding: 'utf8'
+    })
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr.trim() }
+  }
+
+  it('gives the changes, the commit and the pinned `uses:` line to copy', () => {
+    expect(
+      releaseNotes({ changes: '### Fixed\n\n- A fix.\n', version: '1.4.2', commit, repository: 'octo/token-action' })
+    ).toBe(`### Fixed
+
+- A fix.
+
+### Using this release
+
+Built from commit \`${commit}\`. To pin this exact release, as a policy requiring full-length commit SHAs asks:
+
+\`\`\`yaml
+- uses: octo/token-action@${commit} # v1.4.2
+\`\`\`
+
+Or follow the major version, which moves to each \`v1.x.y\` release: \`uses: octo/token-action@v1\`.
+
+Check that \`dist/\` was built from this commit by this repository's release workflow: \`gh attestation verify dist/index.js --repo octo/token-action\`.
+`)
+  })
+
+  it('prints the notes of a released version from the changelog it is given', () => {
+    const path = join(dir, 'CHANGELOG.md')
+    writeFileSync(path, releaseChangelog(changelogFixture('1.0.0', '### Fixed\n\n- A fix.'), '1.0.1', '2026-02-03'))
+    const printed = notes('1.0.1', commit, 'datasaur/datasaur-token-action', path)
+    expect(printed).toEqual({
+      code: 0,
+      stdout: releaseNotes({
+        changes: '### Fixed\n\n- A fix.',
+        version: '1.0.1',
+        commit,
+        repository: 'datasaur/datasaur-token-action'
+      }),
+      stderr: ''
+    })
+    expect(printed.stdout).toContain(`uses: datasaur/datasaur-token-action@${commit} # v1.0.1\n`)
+  })
+
+  it('refuses a missing version, a short or missing commit, a bad repository and a version without notes', () => {
+    const path = join(dir, 'CHANGELOG.md')
+    writeFileSync(path, changelogFixture('1.0.0', ''))
+    expect(notes()).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^Give the version as X\.Y\.Z/)
+    })
+    expect(notes('1.0.0', commit.slice(0, 12))).toMatchObject({
+      code: 1,
+      stderr: `'${commit.slice(0, 12)}' is not a full 40-hex commit SHA; give the commit the release tag points to.`
+    })
+    expect(notes('1.0.0', commit, 'not a repository')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is not an owner/repository name')
+    })
+    expect(notes('2.0.0', commit, 'datasaur/datasaur-token-action', path)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `${path} has no release notes for 2.0.0; release with \`npm run release -- 2.0.0\`.`
+    })
   })
 })
 
