@@ -100,8 +100,8 @@ export async function runInProcess(
   return {
     code,
     stdout,
-    outputs: parseFileCommands(outputFile),
-    env: parseFileCommands(envFile),
+    outputs: parseFileCommands(outputFile, { name: 'output' }),
+    env: parseFileCommands(envFile, { name: 'env' }),
     outputFile,
     envFile,
     sleeps,
