@@ -16,6 +16,7 @@ export default {
     'interop-oidc-provider\\.test\\.ts$',
     'release\\.test\\.ts$',
     'bundle\\.test\\.ts$',
-    'runner-log\\.test\\.ts$'
+    'runner-log\\.test\\.ts$',
+    '/runner-l0/'
   ]
 }

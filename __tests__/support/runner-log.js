@@ -129,6 +129,7 @@ class CommandFailed extends Error {}
  * @typedef {object} StepOptions
  * @property {boolean} [debug] step debug logging is on (ACTIONS_STEP_DEBUG, what "re-run with debug
  *   logging" sets; the step then also sees RUNNER_DEBUG=1): debug lines are shown and commands echoed
+ * @property {boolean} [echo] commands are echoed (ExecutionContext.EchoOnActionCommand; default: `debug`)
  * @property {string} [stepId] the step's id
  * @property {Platform} [platform] how the runner reads the file commands (default: this machine's)
  * @property {boolean} [allowUnsecureStopCommandTokens] ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS is true
@@ -141,6 +142,7 @@ class CommandFailed extends Error {}
  */
 export function createStep({
   debug = false,
+  echo: echoAtStart = debug,
   stepId = 'step',
   platform = hostPlatform(),
   allowUnsecureStopCommandTokens = false
@@ -164,7 +166,7 @@ export function createStep({
   const extensions = {}
   const registered = new CommandSet([STOP_COMMAND])
   // ExecutionContext.InitializeJob: both debug lines and the echo of commands follow ACTIONS_STEP_DEBUG.
-  let echo = debug
+  let echo = echoAtStart
   /** @type {string | undefined} */
   let stopToken
   /** @type {Position | undefined} */
