@@ -1,6 +1,8 @@
 // The runner log model (support/runner-log.js) against literal stdout and stderr: each test pins one
 // behaviour of actions/runner that the leak and injection checks of other suites rely on. The runner's
-// own unit tests, transcribed, are in runner-l0/.
+// own unit tests, transcribed, are in runner-l0/. Its ProcessInvokerL0 tests start processes and check
+// exit codes, environments and encodings, none of them how output is cut into lines or how the two
+// streams are ordered, so the tests of that here follow src/Runner.Sdk/ProcessInvoker.cs itself.
 
 import { describe, it, expect } from '@jest/globals'
 import {

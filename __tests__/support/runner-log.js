@@ -393,10 +393,10 @@ export function createStep({
     get echo() {
       return echo
     },
-    /** The runner's error line for an exception that ended the step. */
-    error(/** @type {string} */ message) {
-      issue('error', message)
-    },
+    /** ExecutionContextExtension.Debug */
+    debug: debugLine,
+    /** ExecutionContext.AddIssue with the default log options (also how the runner logs an exception). */
+    addIssue: issue,
     /**
      * The log so far.
      * @param {Order} order @param {RunnerLog['failure']} [failure]
@@ -469,7 +469,7 @@ export function renderRunnerLog(stdout, { stderr = '', order = 'stderr-first', f
     const content = files[name]
     if (content !== undefined) step.processFile(name, content)
   }
-  if (failure) step.error(failure.message)
+  if (failure) step.addIssue('error', failure.message)
   return step.log(order, failure)
 }
 
