@@ -25,7 +25,7 @@ const writeContent = (lines: string[], newline: string) =>
 
 type Row = {
   l0: string
-  only?: 'env' | 'windows'
+  limitedTo?: 'env' | 'windows'
   lines: string[]
   /** The newline WriteContent joins with (default: Environment.NewLine). */
   newline?: string
@@ -54,10 +54,10 @@ const rows: Row[] = [
     lines: ['MY_ENV==abc', 'MY_ENV_2=def=ghi', 'MY_ENV_3=jkl='],
     expected: { MY_ENV: '=abc', MY_ENV_2: 'def=ghi', MY_ENV_3: 'jkl=' }
   },
-  { l0: 'BlockListItemsFiltered', only: 'env', lines: ['NODE_OPTIONS=asdf'], expected: {}, issues: 1 },
+  { l0: 'BlockListItemsFiltered', limitedTo: 'env', lines: ['NODE_OPTIONS=asdf'], expected: {}, issues: 1 },
   {
     l0: 'BlockListItemsFiltered_Heredoc',
-    only: 'env',
+    limitedTo: 'env',
     lines: ['NODE_OPTIONS<<EOF', 'asdf', 'EOF'],
     expected: {},
     issues: 1
@@ -106,7 +106,7 @@ const rows: Row[] = [
   },
   {
     l0: 'Heredoc_PreservesNewline',
-    only: 'windows',
+    limitedTo: 'windows',
     lines: ['MY_ENV<<EOF', 'hello', 'world', 'EOF'],
     newline: '\n',
     expected: { MY_ENV: 'hello\nworld' }
@@ -118,7 +118,9 @@ const renamed = (text: string, name: (typeof NAMES)[number]) => text.replaceAll(
 
 const cases = PLATFORMS.flatMap(platform =>
   NAMES.flatMap(name =>
-    rows.filter(row => !row.only || row.only === name || row.only === platform).map(row => ({ platform, name, ...row }))
+    rows
+      .filter(row => !row.limitedTo || row.limitedTo === name || row.limitedTo === platform)
+      .map(row => ({ platform, name, ...row }))
   )
 )
 
