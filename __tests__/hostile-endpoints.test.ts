@@ -4,8 +4,7 @@
 
 import { createServer as createTcpServer, type Server } from 'node:net'
 import { describe, expect, it } from '@jest/globals'
-import { expectSafeLog } from './support/expect-log.js'
-import { renderRunnerLog } from './support/runner-log.js'
+import { expectSafeLog, inBothOrders } from './support/expect-log.js'
 import { runAction } from './support/run-action.js'
 import { json, raw, startTokenServer } from './support/token-server.js'
 
@@ -40,7 +39,7 @@ function runAgainst(server: TokenServer, inputs: Record<string, string> = {}, en
 
 /** The message of the one error annotation, as the log shows it. */
 function errorOf(result: ActionResult): string {
-  const errors = renderRunnerLog(result.stdout).lines.filter(line => line.startsWith('Error: '))
+  const errors = inBothOrders(result, log => log.lines.filter(line => line.startsWith('Error: ')))
   expect(errors).toHaveLength(1)
   return errors[0].slice('Error: '.length)
 }

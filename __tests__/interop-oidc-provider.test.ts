@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { expectSafeLog } from './support/expect-log.js'
 import { maskedValues, runAction, visibleLog } from './support/run-action.js'
 
 const SECRET = "Ds test +/=:%~!*'() secret"
@@ -209,6 +210,7 @@ describe('the action against oidc-provider', () => {
       for (const form of [...secretForms(clientId, WRONG_SECRET), ...secretForms(clientId, SECRET)]) {
         expect(log).not.toContain(form)
       }
+      expectSafeLog(result, [...secretForms(clientId, WRONG_SECRET), ...secretForms(clientId, SECRET)])
     }
   )
 
@@ -225,6 +227,7 @@ describe('the action against oidc-provider', () => {
       for (const value of [...secretForms(clientId, SECRET), accessToken]) {
         expect(log).not.toContain(value)
       }
+      expectSafeLog(result, [...secretForms(clientId, SECRET), accessToken])
       expect(maskedValues(result)).toEqual(expect.arrayContaining([SECRET, accessToken]))
     }
   )

@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { createCertificateAuthority } from './support/certificates.js'
+import { expectSafeLog } from './support/expect-log.js'
 import { runInProcess, type InProcessResult } from './support/in-process.js'
 import { establishedSilent, refuse, relayTo, silent, startProxy } from './support/proxy.js'
 import { json, raw, startTokenServer, token } from './support/token-server.js'
@@ -43,13 +44,17 @@ function warningsOf(result: InProcessResult): string[] {
     .map(line => line.slice('::warning::'.length))
 }
 
-/** Nothing but `::add-mask::` lines may carry a secret, and no line may carry a legacy command. */
+/**
+ * Nothing but `::add-mask::` lines may carry a secret, no line may carry a legacy command, and the log
+ * the runner renders from both streams, in either order, shows no secret and obeys no foreign command.
+ */
 function expectClean(result: InProcessResult, ...values: string[]): void {
   const shown = lines(result).filter(line => !line.startsWith('::add-mask::'))
   for (const value of [SECRET, 'AbcDeF-123456', ...values]) {
     for (const line of shown) expect(line).not.toContain(value)
   }
   expect(result.stdout).not.toContain('##[')
+  expectSafeLog(result, [SECRET, 'AbcDeF-123456', ...values])
 }
 
 function expectNothingPublished(result: InProcessResult): void {

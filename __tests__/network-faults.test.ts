@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createCertificateAuthority } from './support/certificates.js'
-import { expectSafeLog } from './support/expect-log.js'
+import { expectSafeLog, inBothOrders } from './support/expect-log.js'
 import { establishedSilent, refuse, relayTo, silent, startProxy } from './support/proxy.js'
-import { renderRunnerLog } from './support/runner-log.js'
 import { runAction } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './support/token-server.js'
 
@@ -79,7 +78,7 @@ function run(env: Record<string, string>, inputs: Record<string, string> = {}): 
 
 /** The message of the one error annotation, as the log shows it. */
 function errorOf(result: ActionResult): string {
-  const errors = renderRunnerLog(result.stdout).lines.filter(line => line.startsWith('Error: '))
+  const errors = inBothOrders(result, log => log.lines.filter(line => line.startsWith('Error: ')))
   expect(errors).toHaveLength(1)
   return errors[0].slice('Error: '.length)
 }

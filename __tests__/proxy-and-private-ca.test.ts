@@ -8,6 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Socket } from 'node:net'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { createCertificateAuthority } from './support/certificates.js'
+import { expectSafeLog } from './support/expect-log.js'
 import { relayTo, startProxy } from './support/proxy.js'
 import { runAction, visibleLog } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, clientOf } from './support/token-server.js'
@@ -98,7 +99,10 @@ afterAll(async () => {
   pki?.remove()
 })
 
-/** Runs the action against https://datasaur.test with the given step env; returns what each server saw. */
+/**
+ * Runs the action against https://datasaur.test with the given step env, checks that its log shows no
+ * secret and obeys no foreign command on either stream; returns what each server saw.
+ */
 async function exchange(env: Record<string, string>, inputs: Record<string, string> = {}) {
   const proxyBefore = proxy.log.length
   const tokenBefore = tokenRequests.length
@@ -107,6 +111,7 @@ async function exchange(env: Record<string, string>, inputs: Record<string, stri
     { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, base_url: `https://${HOST}`, ...inputs },
     { env }
   )
+  expectSafeLog(result, [DEMO_CLIENT_SECRET, ACCESS_TOKEN])
   return {
     result,
     proxied: proxy.log.slice(proxyBefore),

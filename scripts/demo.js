@@ -5,7 +5,8 @@
 // its demo credentials. With DATASAUR_CLIENT_ID and DATASAUR_CLIENT_SECRET set (and optionally
 // DATASAUR_BASE_URL, default https://datasaur.ai) it asks that Datasaur deployment for a real token.
 
-import { maskedValues, runAction } from '../__tests__/support/run-action.js'
+import { runAction } from '../__tests__/support/run-action.js'
+import { renderBothOrders } from '../__tests__/support/runner-log.js'
 import { startTokenServer } from '../__tests__/support/token-server.js'
 
 const { DATASAUR_CLIENT_ID: clientId, DATASAUR_CLIENT_SECRET: clientSecret, DATASAUR_BASE_URL: baseUrl } = process.env
@@ -27,14 +28,15 @@ console.log(real ? `Datasaur deployment: ${baseUrl || 'https://datasaur.ai'}` : 
 const result = await runAction(inputs)
 await server?.close()
 
-// What the runner does with the step's output: `::add-mask::` values become *** everywhere, and
-// workflow commands are shown as annotations rather than printed.
-const masks = maskedValues(result)
-const mask = text => masks.reduce((out, value) => out.split(value).join('***'), text)
-const log = result.stdout
-  .split(/\r?\n/)
-  .filter(line => line && !line.startsWith('::add-mask::') && !line.startsWith('::debug::'))
-  .map(line => line.replace(/^::error::/, 'Error: ').replace(/^::warning::/, 'Warning: '))
+// What the runner makes of the step's stdout and stderr (__tests__/support/runner-log.js): masked values
+// become *** everywhere, and workflow commands are obeyed rather than printed. The runner may read
+// either stream first; the log is shown with stdout first, and again if stderr first would change it.
+const logs = renderBothOrders(result.stdout, {
+  stderr: result.stderr,
+  files: { env: result.envFile, output: result.outputFile }
+})
+const log = logs['stdout-first']
+const sameLines = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort())
 
 /** A heading and its lines, or "(none)" under it when there are none. */
 function section(heading, lines) {
@@ -42,18 +44,20 @@ function section(heading, lines) {
   for (const line of lines.length ? lines : ['(none)']) console.log(`  ${line}`)
 }
 
-section('Step log:', log.map(mask))
-if (result.stderr.trim()) section('Standard error:', mask(result.stderr).trim().split('\n'))
+section('Step log:', log.lines)
+if (!sameLines(log.lines, logs['stderr-first'].lines)) {
+  section('Step log, if the runner reads standard error first:', logs['stderr-first'].lines)
+}
 console.log(
   `\nStep ${result.code === 0 ? 'succeeded' : `failed (exit code ${result.code})`} in ${Math.round(result.durationMs)} ms.`
 )
 section(
   'Outputs (steps.<id>.outputs):',
-  Object.entries(result.outputs).map(([name, value]) => `${name} = ${mask(value)}`)
+  Object.entries(result.outputs).map(([name, value]) => `${name} = ${log.mask(value)}`)
 )
 section(
   'Environment of later steps:',
-  Object.entries(result.env).map(([name, value]) => `${name} = ${mask(value)}`)
+  Object.entries(result.env).map(([name, value]) => `${name} = ${log.mask(value)}`)
 )
 if (result.outputs.access_token) {
   console.log(`\nThe token (${result.outputs.access_token.length} characters) was masked: it shows as *** in the log.`)

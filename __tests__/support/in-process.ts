@@ -1,5 +1,6 @@
 // Runs the action's own code, `run()` from src/main.ts, in this process: with the real @actions/core
-// printing to stdout (captured here), the real @actions/http-client, and GITHUB_OUTPUT / GITHUB_ENV
+// printing to stdout, anything else printing to stderr (both captured here, as the runner reads both
+// for commands), the real @actions/http-client, and GITHUB_OUTPUT / GITHUB_ENV
 // files in a temporary directory. It sees what the bundle suites see, but runs src/, so a broken
 // change to src/ is caught here too, and waits are recorded instead of slept.
 
@@ -28,6 +29,8 @@ export interface InProcessResult {
   /** 1 when the step failed (what `core.setFailed` sets), else 0. */
   code: number
   stdout: string
+  /** What was written to process.stderr during the run. */
+  stderr: string
   outputs: Record<string, string>
   env: Record<string, string>
   outputFile: string
@@ -47,7 +50,7 @@ export interface InProcessOptions {
 
 /**
  * Runs the action once with `inputs` (action.yml's defaults for the rest). Not reentrant: it sets
- * process.env and captures process.stdout for the duration of the run.
+ * process.env and captures process.stdout and process.stderr for the duration of the run.
  */
 export async function runInProcess(
   inputs: Record<string, string>,
@@ -76,19 +79,18 @@ export async function runInProcess(
     ...options.env
   }
   const saved = Object.fromEntries(Object.keys(variables).map(name => [name, process.env[name]]))
-  const write = process.stdout.write
   let stdout = ''
+  let stderr = ''
   const timers = trackTimers()
+  const restore: (() => void)[] = []
   try {
     setVariables(variables)
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      stdout += String(chunk)
-      return true
-    }) as typeof process.stdout.write
+    restore.push(capture(process.stdout, text => (stdout += text)))
+    restore.push(capture(process.stderr, text => (stderr += text)))
     process.exitCode = undefined
     await run(core, clock, process.env)
   } finally {
-    process.stdout.write = write
+    for (const undo of restore) undo()
     setVariables(saved)
     timers.stop()
   }
@@ -100,12 +102,30 @@ export async function runInProcess(
   return {
     code,
     stdout,
-    outputs: parseFileCommands(outputFile),
-    env: parseFileCommands(envFile),
+    stderr,
+    outputs: parseFileCommands(outputFile, { name: 'output' }),
+    env: parseFileCommands(envFile, { name: 'env' }),
     outputFile,
     envFile,
     sleeps,
     pendingTimers: timers.pending.size
+  }
+}
+
+/** Sends what is written to `stream` to `sink` instead, until the returned function is called. */
+function capture(stream: NodeJS.WriteStream, sink: (text: string) => void): () => void {
+  const write = stream.write
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const encoding = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8'
+    sink(
+      typeof chunk === 'string' ? Buffer.from(chunk, encoding).toString('utf8') : Buffer.from(chunk).toString('utf8')
+    )
+    const callback = rest.find(arg => typeof arg === 'function') as (() => void) | undefined
+    if (callback) process.nextTick(callback)
+    return true
+  }) as typeof stream.write
+  return () => {
+    stream.write = write
   }
 }
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { FileCommandError, processFileCommand, readKeyValuePairs } from './runner-files.js'
+import { readLines } from './runner-log.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
@@ -28,31 +30,19 @@ export function inputEnv(inputs) {
 }
 
 /**
- * Parses a GITHUB_OUTPUT / GITHUB_ENV file: `name<<delimiter`, value lines, `delimiter`; or `name=value`.
- * @param {string} text
+ * Reads a GITHUB_OUTPUT / GITHUB_ENV file as the runner does after the step (support/runner-files.js):
+ * `name=value` lines and `name<<delimiter` blocks, per platform. Where the runner would fail the step
+ * over the file, this throws a FileCommandError with the runner's message.
+ * @param {string | Uint8Array} text
+ * @param {{ name?: import('./runner-files.js').FileCommandName, platform?: import('./runner-files.js').Platform }} [options]
+ *   `name`: which file command it is (`output`, `env`, `state`), for how the runner stores the values
  * @returns {Record<string, string>}
  */
-export function parseFileCommands(text) {
-  /** @type {Record<string, string>} */
-  const values = {}
-  const lines = text.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]
-    if (!line) continue
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
-    if (heredoc) {
-      const [, name, delimiter] = heredoc
-      const end = lines.indexOf(delimiter, i + 1)
-      if (end < 0) throw new Error(`Unterminated value for ${name} in file command`)
-      values[name] = lines.slice(i + 1, end).join('\n')
-      i = end
-    } else {
-      const eq = line.indexOf('=')
-      if (eq < 0) throw new Error(`Malformed file command line: ${line}`)
-      values[line.slice(0, eq)] = line.slice(eq + 1)
-    }
-  }
-  return values
+export function parseFileCommands(text, { name, platform } = {}) {
+  if (!name) return Object.fromEntries(readKeyValuePairs(text, platform))
+  const result = processFileCommand(name, text, { platform })
+  if (result.failure !== undefined) throw new FileCommandError(result.failure, Object.entries(result.values))
+  return { ...result.values }
 }
 
 /**
@@ -98,26 +88,33 @@ export async function runAction(inputs, options = {}) {
     code,
     stdout,
     stderr,
-    outputs: parseFileCommands(outputFile),
-    env: parseFileCommands(envFile),
+    outputs: parseFileCommands(outputFile, { name: 'output' }),
+    env: parseFileCommands(envFile, { name: 'env' }),
     outputFile,
     envFile,
     durationMs
   }
 }
 
-/** Lines of the log that are not `::add-mask::` commands: where a secret must never appear. */
+/** The lines of both streams, split where the runner splits them (CR, LF, CRLF). */
+const streamLines = (/** @type {{ stdout: string, stderr?: string }} */ result) => [
+  ...readLines(result.stdout),
+  ...readLines(result.stderr ?? '')
+]
+
+/**
+ * The lines of both streams, raw, that are not `::add-mask::` commands: where a secret must never appear,
+ * masked or not. (support/runner-log.js renders the log as the runner shows it.)
+ */
 export function visibleLog(result) {
-  return `${result.stdout}\n${result.stderr}`
-    .split(/\r?\n/)
+  return streamLines(result)
     .filter(line => !line.startsWith('::add-mask::'))
     .join('\n')
 }
 
-/** Values the action registered with `::add-mask::`, decoded as the runner decodes them. */
+/** Values the action registered with `::add-mask::` on either stream, decoded as the runner decodes them. */
 export function maskedValues(result) {
-  return result.stdout
-    .split(/\r?\n/)
+  return streamLines(result)
     .filter(line => line.startsWith('::add-mask::'))
     .map(line => line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
 }

@@ -1,35 +1,75 @@
-// A model of what the GitHub Actions runner makes of a step's stdout: which lines become workflow commands
-// (two parsers and stop-commands), what each command writes to the step log, and the secret masking applied
-// to every line written. Tests use it to check that no secret is readable in the log and that text the
-// action relays (a server's error message, say) never turns into a command.
+// A model of the step log the GitHub Actions runner builds from a step's stdout and stderr: which lines
+// become workflow commands (two parsers and stop-commands), what each command writes to the log, the
+// secret masking applied to every line written, and, after the step, what its GITHUB_ENV, GITHUB_STATE
+// and GITHUB_OUTPUT files add to the log. Tests use it to check that no secret is readable in the log
+// and that text the action relays (a server's error message, say) never turns into a command.
 //
-// It follows the runner's source in the actions/runner repository; each part names the file it follows:
-//   src/Runner.Worker/Handlers/OutputManager.cs   which stdout lines may be commands
-//   src/Runner.Worker/ActionCommandManager.cs     TryProcessCommand, stop-commands, the command extensions
-//   src/Runner.Common/ActionCommand.cs            the V2 and legacy parsers and their unescaping
-//   src/Runner.Worker/ExecutionContext.cs         Write (masking), Debug, AddIssue, debug and echo defaults
-//   src/Sdk/DTLogging/Logging/SecretMasker.cs     AddValue and MaskSecrets (with ValueSecret.cs, ValueEncoders.cs)
+// The runner reads both streams for commands. NodeScriptActionHandler (and ScriptHandler for `run:`
+// steps) attaches one OutputManager to stdout and one to stderr, both feeding the same
+// ActionCommandManager, so there is one stop-commands state, one echo setting and one secret masker for
+// the two. ProcessInvoker reads each stream on a thread of its own into a queue, and ProcessOutput hands
+// over a batch's stderr lines before its stdout lines: how the two streams interleave in the log is not
+// fixed. The model renders either extreme: all of stderr before stdout (what one batch does), or all of
+// stdout before stderr (stdout read in batches of its own before any stderr arrived).
+//
+// It follows actions/runner v2.336.0; each part names the file it follows:
+//   src/Runner.Sdk/ProcessInvoker.cs             lines (StreamReader.ReadLine), the order of the streams
+//   src/Runner.Worker/Handlers/OutputManager.cs  which lines may be commands, the composite marker rewrite
+//   src/Runner.Worker/ActionCommandManager.cs    TryProcessCommand, stop-commands, the command extensions
+//   src/Runner.Common/ActionCommand.cs           the parsers (runner-commands.js)
+//   src/Runner.Worker/ExecutionContext.cs        Write (masking), Debug, AddIssue, debug and echo defaults
+//   src/Sdk/DTLogging/Logging/SecretMasker.cs    the masker (runner-masker.js)
+//   src/Runner.Worker/FileCommandManager.cs      the file commands after the step (runner-files.js)
 //
 // Assumptions, as on github.com: `notice` is enabled (DistributedTask.EnhancedAnnotations), the deprecated
-// set-output/save-state commands warn (DistributedTask.DeprecateStepOutputCommands), and neither
-// ACTIONS_ALLOW_UNSECURE_COMMANDS nor ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS is set. The step has an id
-// (options.stepId), which only shows in the debug line of set-output.
+// set-output/save-state commands warn (DistributedTask.DeprecateStepOutputCommands), and
+// ACTIONS_ALLOW_UNSECURE_COMMANDS is not set. ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS is off unless
+// `allowUnsecureStopCommandTokens` says otherwise. The step's id (`stepId`) only shows in debug lines.
 //
-// Not modelled: problem matchers (add-matcher and remove-matcher are recorded and otherwise ignored), the
-// debug-only checks of annotation line/column properties, the stack trace the runner logs in debug mode
-// after a command fails, and stderr (the runner sends it through the same command manager; render it
-// separately if a test needs it).
+// Not modelled: problem matchers (add-matcher and remove-matcher are recorded, the matcher files they
+// name are not read, and no line is matched), the stack trace the runner adds as debug lines after an
+// exception, telemetry, the step's exit code, and the culture-sensitive searches noted in
+// runner-commands.js.
 
-/** @typedef {'v2' | 'legacy'} Parser */
+import {
+  CommandSet,
+  equalsIgnoreCase,
+  ordinalFold,
+  properties,
+  trim,
+  tryParse,
+  tryParseV2,
+  validateLinesAndColumns
+} from './runner-commands.js'
+import { createSecretMasker } from './runner-masker.js'
+import { hostPlatform, processFileCommand } from './runner-files.js'
+
+/** @typedef {'stdout' | 'stderr'} Stream */
+/** @typedef {'stderr-first' | 'stdout-first'} Order */
+/** @typedef {import('./runner-files.js').Platform} Platform */
+
+/** The two extreme orders in which the runner may read a step's two streams. */
+export const ORDERS = /** @type {const} */ (['stderr-first', 'stdout-first'])
 
 /**
  * @typedef {object} Command A line the runner processed as a workflow command.
- * @property {string} name the command, lower case (for the line that resumes commands: the stop token)
+ * @property {string} name the command as the runner knows it (lower case; for the line that resumes
+ *   commands, the stop token as stop-commands gave it)
  * @property {Record<string, string>} properties unescaped
  * @property {string} data unescaped
- * @property {Parser} parser `v2` for `::name::data` at the start of a line, `legacy` for `##[name]data` anywhere
- * @property {number} line 1-based index of the stdout line
- * @property {string} input the stdout line as written
+ * @property {'v2' | 'legacy'} parser `v2` for `::name::data` at the start of a line, `legacy` for `##[name]data` anywhere
+ * @property {Stream} stream the stream the line came on
+ * @property {number} line 1-based index of the line in its stream
+ * @property {string} input the line as written
+ */
+
+/** @typedef {{ stream: Stream, line: number }} Position */
+
+/**
+ * @typedef {object} Annotation An issue the runner attaches to the run (the first ten of each type).
+ * @property {'error' | 'warning' | 'notice'} type
+ * @property {string} message masked and cut to 4096 characters, as the runner sends it
+ * @property {Record<string, string>} properties title, file, line... of an annotation command, as written
  */
 
 /**
@@ -39,13 +79,21 @@
  * @property {string[]} raw the same lines as the runner writes them to the log file
  * @property {string} text `lines` joined with newlines
  * @property {Command[]} commands every command the runner processed, in order
+ * @property {Command[]} failedCommands commands whose processing failed ("Unable to process command"):
+ *   the runner fails the step for each
+ * @property {Annotation[]} annotations
  * @property {string[]} masks values registered with the secret masker (without the encodings it derives)
- * @property {number} [stoppedAt] line of the stop-commands still in force when the output ended
- * @property {{ line: number, message: string }} [failure] the runner stopped reading the output and failed
- *   the step (an invalid stop-commands token)
+ * @property {(text: string) => string} mask masks `text` as the runner's masker does at the end of the step
+ * @property {Position} [stoppedAt] the stop-commands still in force when the output ended
+ * @property {Position & { message: string }} [failure] the runner stopped reading the output and failed the
+ *   step (an invalid stop-commands token)
+ * @property {Record<string, Record<string, string>>} files what the runner set from each file command given
+ * @property {{ name: string, message: string }[]} failedFiles file commands the runner could not read
+ *   (it fails the step for each)
+ * @property {Order} order
  */
 
-/** src/Runner.Worker/ActionCommandManager.cs: commands are off from `::stop-commands::TOKEN` until a command named TOKEN. */
+/** ActionCommandManager: commands are off from `::stop-commands::TOKEN` until a command named TOKEN. */
 const STOP_COMMAND = 'stop-commands'
 
 // src/Runner.Common/Constants.cs (Constants.Runner)
@@ -55,371 +103,387 @@ const disabled = (/** @type {string} */ name) =>
   `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`. For more information see: https://github.blog/changelog/2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/`
 const INVALID_STOP_TOKEN =
   "You cannot use a endToken that is an empty string, the string 'pause-logging', or another workflow command. For more information see: https://docs.github.com/actions/learn-github-actions/workflow-commands-for-github-actions#example-stopping-and-starting-workflow-commands or opt into insecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS` environment variable to `true`."
+/** The message of ArgUtil.NotNullOrEmpty's ArgumentNullException. */
+const valueCannotBeNull = (/** @type {string} */ name) => `Value cannot be null. (Parameter '${name}')`
 
-// src/Runner.Worker/ExecutionContext.cs (WellKnownTags) and how the web view labels annotation lines.
+// ExecutionContext.cs (WellKnownTags) and how the web view labels annotation lines.
 const LABELS = { '##[error]': 'Error: ', '##[warning]': 'Warning: ', '##[notice]': 'Notice: ' }
+/** ExecutionContext._maxIssueMessageLength */
+const MAX_ISSUE_MESSAGE = 4096
+/** ExecutionContext._maxCountPerIssueType */
+const MAX_ISSUES_PER_TYPE = 10
 
-/** .NET `char.IsWhiteSpace`, for the runner's `TrimStart()` and `Trim()`. */
-const WS = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'
-const LEADING_WS = new RegExp(`^[${WS}]+`)
-const TRAILING_WS = new RegExp(`[${WS}]+$`)
-const trim = (/** @type {string} */ text) => text.replace(LEADING_WS, '').replace(TRAILING_WS, '')
-
-// src/Runner.Common/ActionCommand.cs: each table is applied in order with String.Replace, so `%25` comes last.
-const DATA_ESCAPES = [
-  ['%0D', '\r'],
-  ['%0A', '\n'],
-  ['%25', '%']
-]
-const PROPERTY_ESCAPES = [
-  ['%0D', '\r'],
-  ['%0A', '\n'],
-  ['%3A', ':'],
-  ['%2C', ','],
-  ['%25', '%']
-]
-const LEGACY_ESCAPES = [
-  ['%3B', ';'],
-  ['%0D', '\r'],
-  ['%0A', '\n'],
-  ['%5D', ']'],
-  ['%25', '%']
-]
-const unescape = (/** @type {string} */ text, /** @type {string[][]} */ table) =>
-  table.reduce((out, [escaped, plain]) => out.replaceAll(escaped, plain), text)
-
-/**
- * src/Runner.Common/ActionCommand.cs: `k=v` pairs split on `separator`, empty entries dropped. A pair is then split with
- * `String.Split('=', 2, RemoveEmptyEntries)`, which skips the empty entries that `=` signs leave before the
- * key and before the value: `=k=v` and `k==v` both give `k` = `v`, `k=` and `=v` give nothing.
- */
-function parseProperties(/** @type {string} */ text, /** @type {string} */ separator, /** @type {string[][]} */ table) {
-  /** @type {Record<string, string>} */
-  const properties = {}
-  for (const pair of text.split(separator)) {
-    const rest = pair.replace(/^=+/, '')
-    const eq = rest.indexOf('=')
-    if (eq < 0) continue
-    const key = rest.slice(0, eq)
-    const value = rest.slice(eq + 1).replace(/^=+/, '')
-    if (!value) continue
-    // The runner's dictionary ignores case: a later `Name=` replaces an earlier `name=`.
-    const existing = Object.keys(properties).find(k => k.toLowerCase() === key.toLowerCase())
-    properties[existing ?? key] = unescape(value, table)
-  }
-  return properties
-}
-
-/** ActionCommand.TryParseV2: `::name props::data` once leading whitespace is trimmed. */
-function parseV2(/** @type {string} */ line, /** @type {Set<string>} */ registered) {
-  const message = line.replace(LEADING_WS, '')
-  if (!message.startsWith('::')) return undefined
-  const end = message.indexOf('::', 2)
-  if (end < 0) return undefined
-  const info = message.slice(2, end)
-  const space = info.indexOf(' ')
-  const name = space < 0 ? info : info.slice(0, space)
-  if (!registered.has(name.toLowerCase())) return undefined
-  const properties = space > 0 ? parseProperties(trim(info.slice(space + 1)), ',', PROPERTY_ESCAPES) : {}
-  return { name, properties, data: unescape(message.slice(end + 2), DATA_ESCAPES), parser: /** @type {const} */ ('v2') }
-}
-
-/** ActionCommand.TryParse: `##[name props]data` at the first `##[` anywhere in the line. */
-function parseLegacy(/** @type {string} */ line, /** @type {Set<string>} */ registered) {
-  const prefix = line.indexOf('##[')
-  if (prefix < 0) return undefined
-  const bracket = line.indexOf(']', prefix)
-  if (bracket < 0) return undefined
-  const info = line.slice(prefix + 3, bracket)
-  const space = info.indexOf(' ')
-  const name = space < 0 ? info : info.slice(0, space)
-  if (!registered.has(name.toLowerCase())) return undefined
-  const properties = space > 0 ? parseProperties(info.slice(space + 1), ';', LEGACY_ESCAPES) : {}
-  return {
-    name,
-    properties,
-    data: unescape(line.slice(bracket + 1), LEGACY_ESCAPES),
-    parser: /** @type {const} */ ('legacy')
-  }
-}
-
-/**
- * The encodings the masker also registers for every value, from the encoders that
- * src/Runner.Common/HostContext.cs adds (src/Sdk/DTLogging/Logging/ValueEncoders.cs). Left out:
- * CommandLineArgumentEscape and the two PowerShell ampersand escapes; JSON escaping uses JSON.stringify,
- * which differs from Newtonsoft only for U+0085, U+2028, U+2029 and lone surrogates.
- */
-function encodings(/** @type {string} */ value) {
-  const bytes = Buffer.from(value, 'utf8')
-  const shifted = (/** @type {number} */ n) => (bytes.length > n ? bytes.subarray(n) : bytes).toString('base64')
-  let uri = ''
-  try {
-    // Uri.EscapeDataString leaves only RFC 3986 unreserved characters.
-    uri = encodeURIComponent(value).replace(/[!'()*]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  } catch {
-    // A lone surrogate: no URI form to register.
-  }
-  /** @type {Record<string, string>} */
-  const xml = { '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '&': '&amp;' }
-  const quoted = value.length > 8 && value.startsWith('"') && value.endsWith('"')
-  return [
-    bytes.toString('base64'),
-    shifted(1),
-    shifted(2),
-    value.replaceAll("'", "''"),
-    JSON.stringify(value).slice(1, -1),
-    uri,
-    value.replace(/[<>"'&]/g, c => xml[c]),
-    quoted ? value.slice(1, -1) : ''
-  ]
-}
-
-/** SecretMasker.MaskSecrets: every occurrence of every value, overlapping ranges merged, becomes `***`. */
-function maskSecrets(/** @type {string} */ input, /** @type {Set<string>} */ secrets) {
-  /** @type {number[][]} */
-  const ranges = []
-  for (const secret of secrets) {
-    // ValueSecret.GetPositions advances one character at a time, so overlapping occurrences all count.
-    for (let at = input.indexOf(secret); at >= 0; at = input.indexOf(secret, at + 1)) {
-      ranges.push([at, at + secret.length])
-    }
-  }
-  ranges.sort((a, b) => a[0] - b[0])
-  /** @type {number[][]} */
-  const merged = []
-  for (const [start, end] of ranges) {
-    const last = merged.at(-1)
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end)
-    else merged.push([start, end])
-  }
-  let out = ''
-  let from = 0
-  for (const [start, end] of merged) {
-    out += `${input.slice(from, start)}***`
-    from = end
-  }
-  return out + input.slice(from)
-}
-
-/** Lines as src/Runner.Sdk/ProcessInvoker.cs reads them (StreamReader.ReadLine: `\n`, `\r\n` or `\r`). */
-function readLines(/** @type {string} */ text) {
+/** Lines as ProcessInvoker reads them (StreamReader.ReadLine: `\n`, `\r\n` or `\r`). */
+export function readLines(/** @type {string} */ text) {
   const lines = text.split(/\r\n|\r|\n/)
   if (lines.at(-1) === '') lines.pop()
   return lines
 }
 
+/** An exception that escapes the command manager: the runner stops reading the output and fails the step. */
+export class RunnerError extends Error {}
+/** An exception a command extension throws: the runner logs it, fails the step, and reads on. */
 class CommandFailed extends Error {}
 
 /**
- * Renders `stdout` as the step log a user sees.
- *
- * @param {string} stdout the action's standard output
- * @param {{ debug?: boolean, stepId?: string }} [options] `debug`: step debug logging is on
- *   (ACTIONS_STEP_DEBUG, what "re-run with debug logging" sets; the step then also sees RUNNER_DEBUG=1)
- * @returns {RunnerLog}
+ * @typedef {object} StepOptions
+ * @property {boolean} [debug] step debug logging is on (ACTIONS_STEP_DEBUG, what "re-run with debug
+ *   logging" sets; the step then also sees RUNNER_DEBUG=1): debug lines are shown and commands echoed
+ * @property {boolean} [echo] commands are echoed (ExecutionContext.EchoOnActionCommand; default: `debug`)
+ * @property {string} [stepId] the step's id
+ * @property {Platform} [platform] how the runner reads the file commands (default: this machine's)
+ * @property {boolean} [allowUnsecureStopCommandTokens] ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS is true
  */
-export function renderRunnerLog(stdout, { debug = false, stepId = 'step' } = {}) {
+
+/**
+ * The runner's side of one step: an ActionCommandManager, the OutputManager of each stream, the masker
+ * and the step's log. `renderRunnerLog` drives it; the transcribed L0 tests call it line by line.
+ * @param {StepOptions} [options]
+ */
+export function createStep({
+  debug = false,
+  echo: echoAtStart = debug,
+  stepId = 'step',
+  platform = hostPlatform(),
+  allowUnsecureStopCommandTokens = false
+} = {}) {
   /** @type {string[]} */
   const raw = []
   /** @type {Command[]} */
   const commands = []
-  /** @type {string[]} */
-  const masks = []
-  /** @type {Set<string>} */
-  const secrets = new Set()
+  /** @type {Command[]} */
+  const failedCommands = []
+  /** @type {Annotation[]} */
+  const annotations = []
+  const masker = createSecretMasker()
+  /** @type {Record<string, Record<string, string>>} */
+  const files = {}
+  /** @type {RunnerLog['failedFiles']} */
+  const failedFiles = []
   // ActionCommandManager.Initialize registers `stop-commands` and every extension that
   // src/Runner.Common/ExtensionManager.cs loads, except internal-set-repo-path (for runner plugins only).
-  const registered = new Set([
-    STOP_COMMAND,
-    ...['set-env', 'set-output', 'save-state', 'add-path', 'add-mask', 'add-matcher', 'remove-matcher'],
-    ...['warning', 'error', 'notice', 'debug', 'group', 'endgroup', 'echo']
-  ])
+  /** @type {Record<string, { omitEcho: boolean, run: (c: { command: string, data: string, properties: Record<string, string> }) => void }>} */
+  const extensions = {}
+  const registered = new CommandSet([STOP_COMMAND])
   // ExecutionContext.InitializeJob: both debug lines and the echo of commands follow ACTIONS_STEP_DEBUG.
-  let echo = debug
+  let echo = echoAtStart
   /** @type {string | undefined} */
   let stopToken
-  /** @type {number | undefined} */
+  /** @type {Position | undefined} */
   let stoppedAt
-  /** @type {RunnerLog['failure']} */
-  let failure
 
   // ExecutionContext.Write masks the tag and message together; a message with line breaks spans several lines.
   const write = (/** @type {string} */ tag, /** @type {string} */ message) =>
-    raw.push(...maskSecrets(`${tag}${message}`, secrets).split(/\r\n|\r|\n/))
+    raw.push(...masker.maskSecrets(`${tag}${message}`).split(/\r\n|\r|\n/))
   const output = (/** @type {string} */ message) => write('', message)
   // ExecutionContextExtension.Debug writes each line of the message only when debug logging is on.
   const debugLine = (/** @type {string} */ message) => {
     if (debug) for (const line of message.replaceAll('\r\n', '\n').split('\n')) write('##[debug]', line)
   }
-  // ExecutionContext.AddIssue writes the message to the log when it is not empty.
-  const issue = (/** @type {string} */ tag, /** @type {string} */ message) => {
-    if (message) write(tag, message)
+  /**
+   * ExecutionContext.AddIssue: the message is masked, then cut to 4096 characters, then written (and
+   * masked again with its tag) when not empty.
+   */
+  const issue = (
+    /** @type {Annotation['type']} */ type,
+    /** @type {string} */ message,
+    /** @type {Record<string, string>} */ props = {}
+  ) => {
+    const text = masker.maskSecrets(message).slice(0, MAX_ISSUE_MESSAGE)
+    if (annotations.filter(a => a.type === type).length < MAX_ISSUES_PER_TYPE) {
+      annotations.push({ type, message: text, properties: { ...props } })
+    }
+    if (text) write(`##[${type}]`, text)
   }
-  // SecretMasker.AddValue: the value and its encodings, empty strings skipped.
-  const addSecret = (/** @type {string} */ value) => {
-    if (!value || masks.includes(value)) return
-    masks.push(value)
-    for (const variation of [value, ...encodings(value)]) if (variation) secrets.add(variation)
+
+  const extension = (
+    /** @type {string} */ name,
+    /** @type {boolean} */ omitEcho,
+    /** @type {(typeof extensions)[string]['run']} */ run
+  ) => {
+    extensions[name] = { omitEcho, run }
+    registered.add(name)
   }
-  const property = (/** @type {Record<string, string>} */ properties, /** @type {string} */ key) =>
-    Object.entries(properties).find(([k]) => k.toLowerCase() === key)?.[1]
+  // In the order ExtensionManager lists them; they are ActionCommandManager.cs's extension classes.
+  extension('set-env', false, () => {
+    throw new CommandFailed(disabled('set-env'))
+  })
+  extension('set-output', false, ({ data, properties: props }) => {
+    issue('warning', deprecated('set-output'))
+    const name = properties.get(props, 'name')
+    if (!name) throw new CommandFailed("Required field 'name' is missing in ##[set-output] command.")
+    // ExecutionContext.SetOutput gives no reference for a step without a context name of its own.
+    let reference = ''
+    if (stepId && !stepId.startsWith('__')) {
+      // src/Runner.Worker/StepsContext.cs names the output the way an expression would reference it.
+      reference = /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)
+        ? `steps.${stepId}.outputs.${name}`
+        : `steps['${stepId}']['outputs']['${name}']`
+    }
+    debugLine(`${reference}='${data}'`)
+  })
+  extension('save-state', false, ({ data, properties: props }) => {
+    issue('warning', deprecated('save-state'))
+    const name = properties.get(props, 'name')
+    if (!name) throw new CommandFailed("Required field 'name' is missing in ##[save-state] command.")
+    debugLine(`Save intra-action state ${name} = ${data}`)
+  })
+  extension('add-path', false, () => {
+    throw new CommandFailed(disabled('add-path'))
+  })
+  extension('add-mask', true, ({ data }) => {
+    if (trim(data) === '') {
+      issue('warning', "Can't add secret mask for empty string in ##[add-mask] command.")
+      return
+    }
+    if (echo) output('::add-mask::***')
+    masker.addValue(data)
+    // Each line of a multi-line value too, trimmed, since the runner masks output line by line.
+    for (const line of data.split(/[\r\n]/)) masker.addValue(trim(line))
+  })
+  extension('add-matcher', false, ({ data }) => {
+    if (!data) issue('warning', 'File path must be specified.')
+  })
+  extension('remove-matcher', false, ({ data, properties: props }) => {
+    const owner = properties.get(props, 'owner')
+    if (owner && data) {
+      issue(
+        'warning',
+        'Either specify an owner name or a file path in ##[remove-matcher] command. Both values cannot be set.'
+      )
+    } else if (!owner && !data) {
+      issue('warning', 'Either an owner name or a file path must be specified in ##[remove-matcher] command.')
+    }
+  })
+  for (const type of /** @type {const} */ (['warning', 'error', 'notice'])) {
+    extension(type, true, command => {
+      for (const message of validateLinesAndColumns(command)) debugLine(message)
+      issue(type, command.data, command.properties)
+    })
+  }
+  extension('debug', true, ({ data }) => debugLine(data))
+  extension('group', false, ({ data }) => output(`##[group]${data}`))
+  extension('endgroup', false, () => output('##[endgroup]'))
+  extension('echo', false, ({ data }) => {
+    if (!data) throw new CommandFailed(valueCannotBeNull('value'))
+    // ToUpperInvariant: no letter outside ASCII becomes one of O, N, F, so ASCII casing decides.
+    const value = ordinalFold(trim(data))
+    if (value !== 'ON' && value !== 'OFF') {
+      throw new CommandFailed(
+        `Invalid echo command value. Possible values can be: 'on', 'off'. Current value is: '${data}'.`
+      )
+    }
+    echo = value === 'ON'
+    debugLine(`Setting echo command value to '${echo ? 'on' : 'off'}'`)
+  })
 
   /**
-   * The extensions of ActionCommandManager.cs: whether the runner echoes the command line when echo is on,
-   * and what the command writes. A thrown CommandFailed is the runner's "Unable to process command".
-   * @type {Record<string, { omitEcho: boolean, run: (c: { data: string, properties: Record<string, string> }) => void }>}
+   * ActionCommandManager.TryProcessCommand: true when the line was a command (and is not printed as
+   * text). Throws a RunnerError where the runner's exception escapes it (an invalid stop token).
+   * @param {string} input
+   * @param {Position} [at]
    */
-  const extensions = {
-    'add-mask': {
-      omitEcho: true,
-      run: ({ data }) => {
-        if (trim(data) === '') {
-          issue('##[warning]', "Can't add secret mask for empty string in ##[add-mask] command.")
-          return
-        }
-        if (echo) output('::add-mask::***')
-        addSecret(data)
-        // Each line of a multi-line value too, trimmed, since the runner masks output line by line.
-        for (const line of data.split(/[\r\n]/)) addSecret(trim(line))
-      }
-    },
-    debug: { omitEcho: true, run: ({ data }) => debugLine(data) },
-    error: { omitEcho: true, run: ({ data }) => issue('##[error]', data) },
-    warning: { omitEcho: true, run: ({ data }) => issue('##[warning]', data) },
-    notice: { omitEcho: true, run: ({ data }) => issue('##[notice]', data) },
-    group: { omitEcho: false, run: ({ data }) => output(`##[group]${data}`) },
-    endgroup: { omitEcho: false, run: () => output('##[endgroup]') },
-    echo: {
-      omitEcho: false,
-      run: ({ data }) => {
-        const value = trim(data).toUpperCase()
-        if (value !== 'ON' && value !== 'OFF') {
-          // An empty value fails in ArgUtil.NotNullOrEmpty, with an exception text not modelled here.
-          throw new CommandFailed(
-            data ? `Invalid echo command value. Possible values can be: 'on', 'off'. Current value is: '${data}'.` : ''
-          )
-        }
-        echo = value === 'ON'
-        debugLine(`Setting echo command value to '${echo ? 'on' : 'off'}'`)
-      }
-    },
-    'set-output': {
-      omitEcho: false,
-      run: ({ data, properties }) => {
-        issue('##[warning]', deprecated('set-output'))
-        const name = property(properties, 'name')
-        if (!name) throw new CommandFailed("Required field 'name' is missing in ##[set-output] command.")
-        // src/Runner.Worker/StepsContext.cs (SetOutput) names the output the way an expression would reference it.
-        const reference = /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)
-          ? `steps.${stepId}.outputs.${name}`
-          : `steps['${stepId}']['outputs']['${name}']`
-        debugLine(`${reference}='${data}'`)
-      }
-    },
-    'save-state': {
-      omitEcho: false,
-      run: ({ data, properties }) => {
-        issue('##[warning]', deprecated('save-state'))
-        const name = property(properties, 'name')
-        if (!name) throw new CommandFailed("Required field 'name' is missing in ##[save-state] command.")
-        debugLine(`Save intra-action state ${name} = ${data}`)
-      }
-    },
-    'set-env': {
-      omitEcho: false,
-      run: () => {
-        throw new CommandFailed(disabled('set-env'))
-      }
-    },
-    'add-path': {
-      omitEcho: false,
-      run: () => {
-        throw new CommandFailed(disabled('add-path'))
-      }
-    },
-    'add-matcher': {
-      omitEcho: false,
-      run: ({ data }) => {
-        if (!data) issue('##[warning]', 'File path must be specified.')
-      }
-    },
-    'remove-matcher': { omitEcho: false, run: () => undefined }
-  }
-
-  /** ActionCommandManager.TryProcessCommand: true when the line was a command and is not printed as text. */
-  function tryProcessCommand(/** @type {string} */ input, /** @type {number} */ line) {
+  function tryProcessCommand(input, at = { stream: 'stdout', line: 0 }) {
+    if (!input) return false
     // The legacy parser is tried whenever V2 fails, also while commands are stopped: `##[TOKEN]` anywhere
     // in a line resumes them, but not on a line that parses as another V2 command.
-    const parsed = parseV2(input, registered) ?? parseLegacy(input, registered)
+    const parsed = tryParseV2(input, registered) ?? tryParse(input, registered)
     if (!parsed) return false
-    const command = { ...parsed, name: parsed.name.toLowerCase(), line, input }
+    // The spelling the set holds: the extensions' own (lower case) names, or the stop token as given.
+    const name = /** @type {string} */ (registered.get(parsed.command))
+    /** @type {Command} */
+    const command = {
+      name,
+      properties: parsed.properties,
+      data: parsed.data,
+      parser: parsed.parser,
+      ...at,
+      input
+    }
 
     if (stopToken !== undefined) {
-      if (command.name !== stopToken.toLowerCase()) {
+      // An empty token (allowed only with ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS) never resumes.
+      if (!stopToken || !equalsIgnoreCase(parsed.command, stopToken)) {
         debugLine(`Process commands has been stopped and waiting for '##[${stopToken}]' to resume.`)
         return false
       }
       commands.push({ ...command, name: stopToken })
       output(input)
       debugLine('Resume processing commands')
-      registered.delete(stopToken.toLowerCase())
+      registered.delete(stopToken)
       stopToken = undefined
       stoppedAt = undefined
       return true
     }
 
     commands.push(command)
-    if (command.name === STOP_COMMAND) {
+    if (equalsIgnoreCase(parsed.command, STOP_COMMAND)) {
       // ValidateStopToken throws out of TryProcessCommand and ProcessInvoker's output loop: the step fails
       // with this error and the rest of the output is never processed.
-      const token = command.data
-      if (!token || registered.has(token.toLowerCase()) || token.toLowerCase() === 'pause-logging') {
-        throw new CommandFailed(INVALID_STOP_TOKEN)
+      const token = parsed.data
+      if (
+        !allowUnsecureStopCommandTokens &&
+        (!token || registered.has(token) || equalsIgnoreCase(token, 'pause-logging'))
+      ) {
+        throw new RunnerError(INVALID_STOP_TOKEN)
       }
       stopToken = token
-      stoppedAt = line
-      registered.add(token.toLowerCase())
+      stoppedAt = at
+      registered.add(token)
       // A token longer than six characters becomes a secret, before the line itself is printed.
-      if (token.length > 6) addSecret(token)
+      if (token.length > 6) masker.addValue(token)
       output(input)
       debugLine('Paused processing commands until the token you called ::stopCommands:: with is received')
       return true
     }
 
-    const extension = extensions[command.name]
-    if (!extension) {
-      issue('##[warning]', `Can't find command extension for ##[${command.name}.command].`)
+    const found = extensions[command.name]
+    if (!found) {
+      issue('warning', `Can't find command extension for ##[${parsed.command}.command].`)
       return true
     }
-    if (echo && !extension.omitEcho) output(input)
+    if (echo && !found.omitEcho) output(input)
     try {
-      extension.run(command)
+      found.run({ command: parsed.command, data: parsed.data, properties: parsed.properties })
     } catch (error) {
       if (!(error instanceof CommandFailed)) throw error
-      issue('##[error]', `Unable to process command '${extension.omitEcho ? command.name : input}' successfully.`)
-      issue('##[error]', error.message)
+      issue('error', `Unable to process command '${found.omitEcho ? command.name : input}' successfully.`)
+      issue('error', error.message)
+      failedCommands.push(command)
     }
     return true
   }
 
-  // OutputManager.OnDataReceived: a line with `##[` or `::` may be a command; anything else is printed.
-  for (const [index, input] of readLines(stdout).entries()) {
-    try {
-      if ((input.includes('##[') || input.includes('::')) && tryProcessCommand(input, index + 1)) continue
-    } catch (error) {
-      if (!(error instanceof CommandFailed)) throw error
-      failure = { line: index + 1, message: error.message }
-      issue('##[error]', error.message)
-      break
-    }
-    output(input)
+  /**
+   * OutputManager.OnDataReceived: a line with `##[` or `::` may be a command; anything else is printed,
+   * with the runner's own composite-action markers defused (`##[start-action` becomes `##[\start-action`).
+   * @param {string} line
+   * @param {Position} [at]
+   */
+  function onDataReceived(line, at) {
+    if (line && (line.includes('##[') || line.includes('::')) && tryProcessCommand(line, at)) return
+    const text =
+      line.includes('##[start-action') || line.includes('##[end-action')
+        ? line.replaceAll('##[start-action', '##[\\start-action').replaceAll('##[end-action', '##[\\end-action')
+        : line
+    output(text)
   }
 
-  const lines = raw.map(line => {
-    const tag = Object.keys(LABELS).find(t => line.startsWith(t))
-    return tag ? LABELS[/** @type {keyof typeof LABELS} */ (tag)] + line.slice(tag.length) : line
-  })
-  return { lines, raw, text: lines.join('\n'), commands, masks, stoppedAt, failure }
+  /**
+   * FileCommandManager.ProcessFiles for one file, after the step's process has ended.
+   * @param {import('./runner-files.js').FileCommandName} name
+   * @param {string | Uint8Array} content
+   */
+  function processFile(name, content) {
+    const result = processFileCommand(name, content, { platform, stepId })
+    files[name] = result.values
+    for (const { tag, message } of result.log) {
+      if (tag === 'debug') debugLine(message)
+      else issue('error', message)
+    }
+    if (result.failure !== undefined) failedFiles.push({ name, message: result.failure })
+  }
+
+  return {
+    tryProcessCommand,
+    onDataReceived,
+    processFile,
+    masker,
+    /** ExecutionContext.EchoOnActionCommand */
+    get echo() {
+      return echo
+    },
+    /** ExecutionContextExtension.Debug */
+    debug: debugLine,
+    /** ExecutionContext.AddIssue with the default log options (also how the runner logs an exception). */
+    addIssue: issue,
+    /**
+     * The log so far.
+     * @param {Order} order @param {RunnerLog['failure']} [failure]
+     * @returns {RunnerLog}
+     */
+    log(order, failure) {
+      const lines = raw.map(line => {
+        const tag = Object.keys(LABELS).find(t => line.startsWith(t))
+        return tag ? LABELS[/** @type {keyof typeof LABELS} */ (tag)] + line.slice(tag.length) : line
+      })
+      return {
+        lines,
+        raw: [...raw],
+        text: lines.join('\n'),
+        commands: [...commands],
+        failedCommands: [...failedCommands],
+        annotations: [...annotations],
+        masks: [...masker.values],
+        mask: text => masker.maskSecrets(text),
+        stoppedAt,
+        failure,
+        files: { ...files },
+        failedFiles: [...failedFiles],
+        order
+      }
+    }
+  }
+}
+
+/**
+ * @typedef {StepOptions & {
+ *   stderr?: string,
+ *   order?: Order,
+ *   files?: Partial<Record<import('./runner-files.js').FileCommandName, string | Uint8Array>>
+ * }} RenderOptions
+ * `stderr`: the step's standard error; `order`: which stream's lines the runner reads first (default
+ * `stderr-first`, what one batch holding both does); `files`: the contents of the step's GITHUB_ENV,
+ * GITHUB_STATE and GITHUB_OUTPUT files, which the runner reads after the step (and logs at debug level)
+ */
+
+/**
+ * Renders a step's output as the log a user sees.
+ * @param {string} stdout the step's standard output
+ * @param {RenderOptions} [options]
+ * @returns {RunnerLog}
+ */
+export function renderRunnerLog(stdout, { stderr = '', order = 'stderr-first', files = {}, ...options } = {}) {
+  const step = createStep(options)
+  /** @type {Record<Stream, string[]>} */
+  const streams = { stdout: readLines(stdout), stderr: readLines(stderr) }
+  /** @type {Stream[]} */
+  const sequence = order === 'stderr-first' ? ['stderr', 'stdout'] : ['stdout', 'stderr']
+  /** @type {RunnerLog['failure']} */
+  let failure
+  read: for (const stream of sequence) {
+    for (const [index, line] of streams[stream].entries()) {
+      try {
+        step.onDataReceived(line, { stream, line: index + 1 })
+      } catch (error) {
+        if (!(error instanceof RunnerError)) throw error
+        failure = { stream, line: index + 1, message: error.message }
+        break read
+      }
+    }
+  }
+  // ActionRunner processes the files in a `finally` after the handler, so also when it threw; the
+  // exception reaches StepsRunner, which logs it, only after that. The file commands run in the order
+  // ExtensionManager lists them.
+  for (const name of /** @type {const} */ (['env', 'state', 'output'])) {
+    const content = files[name]
+    if (content !== undefined) step.processFile(name, content)
+  }
+  if (failure) step.addIssue('error', failure.message)
+  return step.log(order, failure)
+}
+
+/**
+ * The step's log in both extreme orders of its two streams.
+ * @param {string} stdout
+ * @param {Omit<RenderOptions, 'order'>} [options]
+ * @returns {Record<Order, RunnerLog>}
+ */
+export function renderBothOrders(stdout, options = {}) {
+  return {
+    'stderr-first': renderRunnerLog(stdout, { ...options, order: 'stderr-first' }),
+    'stdout-first': renderRunnerLog(stdout, { ...options, order: 'stdout-first' })
+  }
 }
 
 /** The commands the action issues itself; anything else in its log was injected. */
@@ -437,7 +501,8 @@ export function injectedCommands(log, expected = ACTION_COMMANDS) {
 }
 
 /**
- * Which of `values` a reader of the log can see.
+ * Which of `values` a reader of the run can see: in the log, or in an annotation's properties (a title,
+ * say), which the runner does not mask.
  * @param {RunnerLog} log
  * @param {string[]} values non-empty strings (an empty one would be "visible" in any log)
  * @returns {string[]}
@@ -448,5 +513,6 @@ export function visibleSecrets(log, values) {
       throw new TypeError('visibleSecrets needs non-empty strings to look for')
     }
   }
-  return values.filter(value => log.text.includes(value))
+  const shown = [log.text, ...log.annotations.flatMap(a => Object.values(a.properties))]
+  return values.filter(value => shown.some(text => text.includes(value)))
 }
