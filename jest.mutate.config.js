@@ -16,8 +16,8 @@ export default {
     'interop-oidc-provider\\.test\\.ts$',
     'release\\.test\\.ts$',
     'bundle\\.test\\.ts$',
-    'process-guard\.bundle\.test\.ts$',
-    'runner-log\.test\.ts$',
+    'process-guard\\.bundle\\.test\\.ts$',
+    'runner-log\\.test\\.ts$',
     '/runner-l0/'
   ]
 }
