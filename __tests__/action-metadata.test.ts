@@ -30,7 +30,7 @@ describe('action.yml', () => {
   })
 
   it('runs the committed bundle on node24', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/post/index.js' })
     expect(action.branding).toEqual({ icon: expect.any(String), color: expect.any(String) })
   })
 

@@ -35,10 +35,13 @@ function pkg(name: string, license: string | undefined, text: string | null = MI
 }
 
 describe('reading the bundle script and ncc’s stats', () => {
-  it('finds both builds of the bundle script, with their options', () => {
+  it('finds every build of the bundle script, with its options', () => {
     const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle
     expect(nccBuilds(script)).toEqual([
       { entry: 'src/index.ts', out: 'dist', license: 'licenses.txt', args: ['--license', 'licenses.txt'] },
+      { entry: 'src/post.ts', out: 'dist/post', license: 'licenses.txt', args: ['--license', 'licenses.txt'] },
+      { entry: 'src/keeper.ts', out: 'dist/keeper', license: 'licenses.txt', args: ['--license', 'licenses.txt'] },
+      { entry: 'src/command.ts', out: 'dist/command', license: 'licenses.txt', args: ['--license', 'licenses.txt'] },
       {
         entry: 'node_modules/undici/index.js',
         out: 'dist/undici',
@@ -223,6 +226,9 @@ describe('this repository', () => {
     const names = Object.fromEntries(bundles.map(({ out, packages }) => [out, packages.map(p => p.name)]))
     expect(names).toEqual({
       dist: expect.arrayContaining(['@actions/core', '@actions/http-client', 'tunnel']),
+      'dist/post': [],
+      'dist/keeper': ['@actions/http-client', 'tunnel'],
+      'dist/command': [],
       'dist/undici': ['undici']
     })
     // What ncc reports is what the bundle holds: each package's code is in it.

@@ -48,7 +48,8 @@ describe('getSettings', () => {
       envName: 'DATASAUR_ACCESS_TOKEN',
       maxAttempts: 5,
       timeoutMs: 30_000,
-      rateLimitBudgetMs: 120_000
+      rateLimitBudgetMs: 120_000,
+      refresh: false
     })
   })
 
@@ -115,6 +116,13 @@ describe('getSettings', () => {
     expect(getSettings(source({ ...valid, export_env: value })).exportEnv).toBe(false)
   })
 
+  it.each([
+    ['true', true],
+    ['FALSE', false]
+  ])('reads refresh %s as %s', (value, expected) => {
+    expect(getSettings(source({ ...valid, refresh: value })).refresh).toBe(expected)
+  })
+
   it('masks nothing when the secret is empty, and says it is required', () => {
     const src = source({ client_id: 'id', client_secret: '' })
     expect(() => getSettings(src)).toThrow(/Input 'client_secret' is required/)
@@ -168,6 +176,7 @@ describe('getSettings', () => {
     ],
     ['scope', { scope: 'read "write"' }, /Input 'scope' must be space-separated/],
     ['export_env', { export_env: 'yes' }, /Input 'export_env' must be a boolean/],
+    ['refresh', { refresh: 'on' }, /Input 'refresh' must be a boolean \(true or false\); got 'on'/],
     ['env_name', { env_name: '1TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
     ['env_name', { env_name: 'MY-TOKEN' }, /Input 'env_name' must be a valid environment variable name/],
     ['base_url', { base_url: 'datasaur.ai' }, /Input 'base_url' is not a valid URL: 'datasaur\.ai'\./],

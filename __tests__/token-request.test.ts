@@ -28,6 +28,7 @@ function settings(overrides: Partial<Settings> = {}): Settings {
     timeoutMs: 5000,
     endpointInput: 'base_url',
     baseUrlIgnored: false,
+    refresh: false,
     rateLimitBudgetMs: 120_000,
     ...overrides
   }

@@ -281,6 +281,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
+/***/ 916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cb: () => (/* binding */ AttemptError),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   lZ: () => (/* binding */ ActionError)
+/* harmony export */ });
+class ActionError extends Error {
+}
+class InputError extends ActionError {
+    input;
+    constructor(input, message) {
+        super(message);
+        this.input = input;
+    }
+}
+class AttemptError extends ActionError {
+    options;
+    constructor(message, options) {
+        super(message);
+        this.options = options;
+    }
+}
+
+
+/***/ }),
+
 /***/ 613:
 /***/ ((module) => {
 
@@ -313,6 +341,48 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 30:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -361,6 +431,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -420,6 +493,28 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -434,6 +529,69 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
@@ -714,7 +872,10 @@ function installProcessGuard(proc, options) {
     const fail = () => {
         if (ending)
             return;
-        output.line('stdout', `::error::${UNEXPECTED_FAILURE}`);
+        if (options.reportFailure)
+            options.reportFailure(output);
+        else
+            output.line('stdout', `::error::${UNEXPECTED_FAILURE}`);
         proc.exitCode = 1;
         void end();
     };
@@ -1036,13 +1197,24 @@ class DecodedURL extends URL {
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
 var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(24);
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(760);
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ./src/exchange/lazy-undici.ts
+
+
+
 
 let undici;
 function loadUndici() {
-    undici ??= (0,external_node_module_namespaceObject.createRequire)(import.meta.url)('./undici/index.js');
+    const require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+    const beside = (0,external_node_fs_.existsSync)((0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)), 'undici'));
+    undici ??= require(beside ? './undici/index.js' : '../undici/index.js');
     return undici;
 }
 class ProxyAgent {
@@ -3777,40 +3949,29 @@ function checkRedirect(from, status, location, mentionsSecret) {
     return { follow: true, url: target };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/errors.ts
-class ActionError extends Error {
-}
-class InputError extends ActionError {
-    input;
-    constructor(input, message) {
-        super(message);
-        this.input = input;
-    }
-}
-class AttemptError extends ActionError {
-    options;
-    constructor(message, options) {
-        super(message);
-        this.options = options;
-    }
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(916);
 ;// CONCATENATED MODULE: ./src/runner/environment.ts
 
 
 
 
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'];
-function readEnvironment(env, exportEnv) {
-    const output = commandFile(env, 'GITHUB_OUTPUT');
-    const files = exportEnv ? { output, env: commandFile(env, 'GITHUB_ENV') } : { output };
+function readEnvironment(env, exportEnv, refresh = false) {
+    const files = { output: commandFile(env, 'GITHUB_OUTPUT') };
+    if (exportEnv)
+        files.env = commandFile(env, 'GITHUB_ENV');
+    if (refresh) {
+        files.path = commandFile(env, 'GITHUB_PATH');
+        files.state = commandFile(env, 'GITHUB_STATE');
+    }
+    const runnerTemp = refresh ? requiredVariable(env, 'RUNNER_TEMP') : undefined;
     const extraCaFile = env.NODE_EXTRA_CA_CERTS || undefined;
     if (extraCaFile)
         checkCaFile(extraCaFile);
     return {
         files,
+        runnerTemp,
         extraCaFile,
         proxySecrets: PROXY_VARIABLES.flatMap(name => proxyCredentials(env[name])),
         tlsVerificationOffRequested: env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
@@ -3820,23 +3981,30 @@ function commandFile(env, variable) {
     const path = env[variable];
     if (path)
         return { variable, path };
-    throw new ActionError(`${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
+    throw new errors/* ActionError */.lZ(`${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
         'supports file commands and the node24 runtime (2.327.1 or later). Nothing was requested or published.');
+}
+function requiredVariable(env, variable) {
+    const value = env[variable];
+    if (value)
+        return value;
+    throw new errors/* ActionError */.lZ(`${variable} is not set, and refresh: true needs it for the token keeper: run the action on a GitHub ` +
+        'Actions runner, or set refresh: false. Nothing was requested or published.');
 }
 function checkCaFile(path) {
     const shown = `'${logSafe(path, 200)}'`;
     let contents;
     try {
-        contents = (0,external_node_fs_namespaceObject.readFileSync)(path);
+        contents = (0,external_node_fs_.readFileSync)(path);
     }
     catch (error) {
         const code = error.code;
         const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`;
-        throw new ActionError(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file ${problem}: check the path (a file from the ` +
+        throw new errors/* ActionError */.lZ(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file ${problem}: check the path (a file from the ` +
             'repository needs actions/checkout before this step).');
     }
     if (!contents.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new ActionError(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file holds no PEM certificate ` +
+        throw new errors/* ActionError */.lZ(`NODE_EXTRA_CA_CERTS is set to ${shown}, but that file holds no PEM certificate ` +
             '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.');
     }
 }
@@ -3864,29 +4032,29 @@ function proxyCredentials(value) {
     return [...new Set(forms)];
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(598);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(161);
 ;// CONCATENATED MODULE: ./src/runner/file-commands.ts
 
 
 
 
 function formatFileCommand(name, value) {
-    const delimiter = `ghadelimiter_${(0,external_node_crypto_namespaceObject.randomUUID)()}`;
-    return `${name}<<${delimiter}${external_node_os_namespaceObject.EOL}${value}${external_node_os_namespaceObject.EOL}${delimiter}${external_node_os_namespaceObject.EOL}`;
+    const delimiter = `ghadelimiter_${(0,external_node_crypto_.randomUUID)()}`;
+    return `${name}<<${delimiter}${external_node_os_.EOL}${value}${external_node_os_.EOL}${delimiter}${external_node_os_.EOL}`;
 }
 function openAll(files) {
     const opened = [];
     try {
         for (const file of files) {
             try {
-                opened.push((0,external_node_fs_namespaceObject.openSync)(file.path, 'a'));
+                opened.push((0,external_node_fs_.openSync)(file.path, 'a'));
             }
             catch (error) {
                 const code = error.code;
-                throw new ActionError(`The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
+                throw new errors/* ActionError */.lZ(`The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
                     'later steps; nothing was published. Check the runner and its disk.');
             }
         }
@@ -3894,38 +4062,41 @@ function openAll(files) {
     }
     catch (error) {
         for (const fd of opened)
-            (0,external_node_fs_namespaceObject.closeSync)(fd);
+            (0,external_node_fs_.closeSync)(fd);
         throw error;
     }
 }
 function checkWritable(files) {
     for (const fd of openAll(files))
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
+        (0,external_node_fs_.closeSync)(fd);
 }
 function writeFileCommands(files) {
     const opened = openAll(files);
-    const sizes = opened.map(fd => (0,external_node_fs_namespaceObject.fstatSync)(fd).size);
+    const sizes = opened.map(fd => (0,external_node_fs_.fstatSync)(fd).size);
     try {
         files.forEach((file, i) => {
-            const text = Buffer.from(file.values.map(([name, value]) => formatFileCommand(name, value)).join(''));
+            const entries = 'values' in file
+                ? file.values.map(([name, value]) => formatFileCommand(name, value))
+                : file.lines.map(line => `${line}${external_node_os_.EOL}`);
+            const text = Buffer.from(entries.join(''));
             for (let written = 0; written < text.length;)
-                written += (0,external_node_fs_namespaceObject.writeSync)(opened[i], text, written);
+                written += (0,external_node_fs_.writeSync)(opened[i], text, written);
         });
     }
     catch (error) {
         opened.forEach((fd, i) => truncateQuietly(fd, sizes[i]));
         const code = error.code;
-        throw new ActionError(`Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
+        throw new errors/* ActionError */.lZ(`Writing the runner's files failed (${code}), so the token could not be handed to later steps; nothing ` +
             'was published. Check the runner and its disk.');
     }
     finally {
         for (const fd of opened)
-            (0,external_node_fs_namespaceObject.closeSync)(fd);
+            (0,external_node_fs_.closeSync)(fd);
     }
 }
 function truncateQuietly(fd, size) {
     try {
-        (0,external_node_fs_namespaceObject.ftruncateSync)(fd, size);
+        (0,external_node_fs_.ftruncateSync)(fd, size);
     }
     catch {
     }
@@ -3946,7 +4117,8 @@ const INPUT_DEFAULTS = {
     env_name: 'DATASAUR_ACCESS_TOKEN',
     max_attempts: '5',
     timeout_seconds: '30',
-    rate_limit_wait_seconds: '120'
+    rate_limit_wait_seconds: '120',
+    refresh: 'false'
 };
 const AUTH_METHODS = ['client_secret_post', 'client_secret_basic'];
 const TOKEN_PATH = 'api/oauth/token';
@@ -3982,12 +4154,13 @@ function getSettings(source) {
         envName: parseEnvName(read('env_name')),
         maxAttempts: parseMaxAttempts(read('max_attempts')),
         timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
-        rateLimitBudgetMs: parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000
+        rateLimitBudgetMs: parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
+        refresh: parseBoolean('refresh', read('refresh'))
     };
 }
 function required(name, value) {
     if (!value) {
-        throw new InputError(name, `Input '${name}' is required but was empty. If it comes from a secret or variable, make sure it ` +
+        throw new errors/* InputError */.dz(name, `Input '${name}' is required but was empty. If it comes from a secret or variable, make sure it ` +
             'is defined and available to this workflow (secrets are not passed to workflows triggered from forks).');
     }
     return value;
@@ -3999,20 +4172,20 @@ function parseEndpoint(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new InputError(name, `Input '${name}' is not a valid URL: ${quoted}. Expected an https URL such as https://datasaur.ai.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' is not a valid URL: ${quoted}. Expected an https URL such as https://datasaur.ai.`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError(name, `Input '${name}' must be an https URL, got the scheme '${logSafe(url.protocol, 20)}'.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' must be an https URL, got the scheme '${logSafe(url.protocol, 20)}'.`);
     }
     if (url.username || url.password) {
-        throw new InputError(name, `Input '${name}' must not contain credentials (user:password@); pass them as client_id and client_secret.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' must not contain credentials (user:password@); pass them as client_id and client_secret.`);
     }
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new InputError(name, `Input '${name}' uses plain http to '${url.hostname}'; use https so the credentials are encrypted in transit.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' uses plain http to '${url.hostname}'; use https so the credentials are encrypted in transit.`);
     }
     if (value.includes('#') || (name === 'base_url' && (url.search || value.includes('?')))) {
         const what = name === 'base_url' ? 'a query or fragment' : 'a fragment';
-        throw new InputError(name, `Input '${name}' must not contain ${what}.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' must not contain ${what}.`);
     }
     return url;
 }
@@ -4025,11 +4198,11 @@ function parseBaseUrl(value) {
         return rootUrl.href.replace(/\/$/, '');
     };
     if (/\/graphql$/i.test(path)) {
-        throw new InputError('base_url', `Input 'base_url' is the GraphQL API's URL, ${url.href}; set it to the deployment's root ` +
+        throw new errors/* InputError */.dz('base_url', `Input 'base_url' is the GraphQL API's URL, ${url.href}; set it to the deployment's root ` +
             `(${root(/\/graphql$/i)}): the action adds /${TOKEN_PATH}.`);
     }
     if (/\/oauth\/token$/i.test(path)) {
-        throw new InputError('base_url', `Input 'base_url' is a token endpoint URL, ${url.href}; set base_url to the deployment's root ` +
+        throw new errors/* InputError */.dz('base_url', `Input 'base_url' is a token endpoint URL, ${url.href}; set base_url to the deployment's root ` +
             `(${root(/(\/api)?\/oauth\/token$/i)}), or pass the full endpoint URL as token_url.`);
     }
     return url;
@@ -4045,14 +4218,14 @@ function tokenUrlFromBase(base) {
 function parseAuthMethod(value) {
     const method = AUTH_METHODS.find(m => m === value);
     if (!method) {
-        throw new InputError('auth_method', `Input 'auth_method' must be one of ${AUTH_METHODS.join(', ')}; got ${quoteInput(value)}.`);
+        throw new errors/* InputError */.dz('auth_method', `Input 'auth_method' must be one of ${AUTH_METHODS.join(', ')}; got ${quoteInput(value)}.`);
     }
     return method;
 }
 function parseScope(value) {
     const scope = value.split(/[ \t\r\n]+/).join(' ');
     if (!/^[\x21\x23-\x5B\x5D-\x7E ]*$/.test(scope)) {
-        throw new InputError('scope', "Input 'scope' must be space-separated scope names of visible ASCII characters, without '\"' or '\\'.");
+        throw new errors/* InputError */.dz('scope', "Input 'scope' must be space-separated scope names of visible ASCII characters, without '\"' or '\\'.");
     }
     return scope;
 }
@@ -4061,7 +4234,7 @@ function parseBoolean(name, value) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new InputError(name, `Input '${name}' must be a boolean (true or false); got ${quoteInput(value)}.`);
+    throw new errors/* InputError */.dz(name, `Input '${name}' must be a boolean (true or false); got ${quoteInput(value)}.`);
 }
 const RESERVED_ENV_PREFIXES = [
     'GITHUB_',
@@ -4117,7 +4290,7 @@ const RESERVED_ENV_NAMES = [
 ];
 function parseEnvName(value) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-        throw new InputError('env_name', "Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting " +
+        throw new errors/* InputError */.dz('env_name', "Input 'env_name' must be a valid environment variable name (letters, digits and '_', not starting " +
             `with a digit); got ${quoteInput(value)}.`);
     }
     const upper = value.toUpperCase();
@@ -4125,7 +4298,7 @@ function parseEnvName(value) {
         RESERVED_ENV_PREFIXES.some(prefix => upper.startsWith(prefix)) ||
         upper.endsWith(RESERVED_ENV_SUFFIX);
     if (reserved) {
-        throw new InputError('env_name', `Input 'env_name' must not be ${value}: the runner, a shell or a tool in later steps reads that ` +
+        throw new errors/* InputError */.dz('env_name', `Input 'env_name' must not be ${value}: the runner, a shell or a tool in later steps reads that ` +
             'variable, and a token in it would change what they do. Choose another name, such as DATASAUR_ACCESS_TOKEN.');
     }
     return value;
@@ -4133,14 +4306,14 @@ function parseEnvName(value) {
 function parseMaxAttempts(value) {
     const attempts = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!(attempts >= 1 && attempts <= MAX_ATTEMPTS_LIMIT)) {
-        throw new InputError('max_attempts', `Input 'max_attempts' must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}; got ${quoteInput(value)}.`);
+        throw new errors/* InputError */.dz('max_attempts', `Input 'max_attempts' must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}; got ${quoteInput(value)}.`);
     }
     return attempts;
 }
 function parseSeconds(name, value, limit) {
     const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(value) ? Number(value) : NaN;
     if (!(seconds > 0 && seconds <= limit)) {
-        throw new InputError(name, `Input '${name}' must be a number of seconds above 0 and at most ${limit}; got ${quoteInput(value)}.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' must be a number of seconds above 0 and at most ${limit}; got ${quoteInput(value)}.`);
     }
     return seconds;
 }
@@ -4260,13 +4433,13 @@ async function withRetries(attempt, options) {
             return await attempt(failures + 1);
         }
         catch (error) {
-            if (!(error instanceof AttemptError) || !error.options.retryable)
+            if (!(error instanceof errors/* AttemptError */.cb) || !error.options.retryable)
                 throw error;
             const nowMs = clock.now();
             const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, nowMs);
             const made = `${failures + 1} ${failures === 0 ? 'attempt' : 'attempts'}`;
             if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
-                throw new ActionError(`${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
+                throw new errors/* ActionError */.lZ(`${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
                     `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
                     `gave up after ${made}, re-run the job later.`);
             }
@@ -4276,14 +4449,14 @@ async function withRetries(attempt, options) {
                 counted++;
                 if (counted >= maxAttempts) {
                     const attempts = `${counted} ${counted === 1 ? 'attempt' : 'attempts'}`;
-                    throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`);
+                    throw new errors/* ActionError */.lZ(`${error.message} Gave up after ${attempts} (max_attempts).`);
                 }
                 options.onRetry(notice);
             }
             else {
                 const usedMs = nowMs + delayMs - startedMs;
                 if (usedMs > rateLimitBudgetMs) {
-                    throw new ActionError(`${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
+                    throw new errors/* ActionError */.lZ(`${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
                         `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`);
                 }
                 options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } });
@@ -4406,19 +4579,19 @@ function networkError(error, context) {
         : code === 'ETIMEDOUT'
             ? ` Check that the runner can reach ${context.url.hostname} (a firewall may drop the traffic).`
             : '';
-    return new AttemptError(`Could not reach the token endpoint ${where} (${code}).${hint}`, {
+    return new errors/* AttemptError */.cb(`Could not reach the token endpoint ${where} (${code}).${hint}`, {
         retryable: true,
         reason: code
     });
 }
 function timeoutError(context, timeoutMs) {
     const via = context.proxy ? ` through the proxy ${context.proxy}` : '';
-    return new AttemptError(`The token endpoint ${describeEndpoint(context.endpoint)} did not answer within ${timeoutMs / 1000} s ` +
+    return new errors/* AttemptError */.cb(`The token endpoint ${describeEndpoint(context.endpoint)} did not answer within ${timeoutMs / 1000} s ` +
         `(timeout_seconds)${via}. Check that the runner can reach ${context.url.hostname}, or raise ` +
         'timeout_seconds if the server is slow.', { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` });
 }
 function network_errors_final(message, reason) {
-    return new AttemptError(message, { retryable: false, reason });
+    return new errors/* AttemptError */.cb(message, { retryable: false, reason });
 }
 function certificateMessage(problem, code, context) {
     const { hostname } = context.url;
@@ -4456,7 +4629,7 @@ function proxyError(message, code, context) {
             'if it is reachable directly.', 'proxy HTTP 403');
     }
     if (status === 502 || status === 503 || status === 504) {
-        return new AttemptError(`The proxy ${proxy} answered HTTP ${status} to the tunnel to ${target}: the proxy could not reach the token ` +
+        return new errors/* AttemptError */.cb(`The proxy ${proxy} answered HTTP ${status} to the tunnel to ${target}: the proxy could not reach the token ` +
             `endpoint ${describeEndpoint(context.endpoint)}.`, { retryable: true, reason: `proxy HTTP ${status}` });
     }
     if (status) {
@@ -4470,7 +4643,7 @@ function proxyError(message, code, context) {
     if (cause === 'ENOTFOUND') {
         return network_errors_final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause);
     }
-    return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+    return new errors/* AttemptError */.cb(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
         retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
         reason: `proxy ${cause}`
     });
@@ -4586,10 +4759,10 @@ class Exchange {
             const fix = `Set '${request.endpointInput}' to the endpoint's final address.`;
             if (!decision.follow) {
                 const hint = request.otherHostHint ? ` ${request.otherHostHint}` : '';
-                throw new AttemptError(`The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}${hint}`, { retryable: false, reason: `HTTP ${status}` });
+                throw new errors/* AttemptError */.cb(`The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}${hint}`, { retryable: false, reason: `HTTP ${status}` });
             }
             if (hop >= MAX_REDIRECTS) {
-                throw new AttemptError(`The token endpoint ${where} redirected more than ${MAX_REDIRECTS} times. ${fix}`, {
+                throw new errors/* AttemptError */.cb(`The token endpoint ${where} redirected more than ${MAX_REDIRECTS} times. ${fix}`, {
                     retryable: false,
                     reason: `HTTP ${status}`
                 });
@@ -4598,7 +4771,7 @@ class Exchange {
         }
     }
     readBody(status, message) {
-        const tooLarge = () => new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
+        const tooLarge = () => new errors/* AttemptError */.cb(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
             `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`, { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` });
         return new Promise((resolve, reject) => {
             if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
@@ -4653,7 +4826,7 @@ function parseTokenResponse(response, sentAt, context) {
     if (response.status !== 200)
         throw endpointError(response, where, json, contentType, context);
     if (!response.body.trim()) {
-        throw new AttemptError(`The token endpoint ${where} answered HTTP 200 with an empty body.`, {
+        throw new errors/* AttemptError */.cb(`The token endpoint ${where} answered HTTP 200 with an empty body.`, {
             retryable: true,
             reason: 'HTTP 200, empty body'
         });
@@ -4721,7 +4894,7 @@ function endpointError(response, where, json, contentType, context) {
         message += ` ${BASIC_AUTH_HINT}`;
     if (!oauthError && (status === 404 || status === 405 || notJson))
         message += otherHost(context);
-    return new AttemptError(message, {
+    return new errors/* AttemptError */.cb(message, {
         retryable,
         reason: `HTTP ${status}${oauthError ? ` ${oauthError}` : ''}`,
         retryAfter: response.headers['retry-after']
@@ -4731,7 +4904,7 @@ function otherHost(context) {
     return context.otherHostHint ? ` ${context.otherHostHint}` : '';
 }
 function invalid(message) {
-    return new AttemptError(message, { retryable: false, reason: 'invalid token response' });
+    return new errors/* AttemptError */.cb(message, { retryable: false, reason: 'invalid token response' });
 }
 function parseJson(body) {
     try {
@@ -4797,15 +4970,17 @@ function seconds(ms) {
 
 
 
+
+
 const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
-async function run(runner = core_namespaceObject, clock = systemClock, env = process.env, output) {
-    const log = new StepLog(runner, output);
+async function run(runner = core_namespaceObject, clock = systemClock, env = process.env, options = {}) {
+    const log = new StepLog(runner, options.output);
     try {
         const settings = getSettings({
             getInput: (name) => runner.getInput(name),
             setSecret: value => log.mask(value)
         });
-        const environment = readEnvironment(env, settings.exportEnv);
+        const environment = readEnvironment(env, settings.exportEnv, settings.refresh);
         for (const value of environment.proxySecrets)
             log.mask(value);
         checkWritable(Object.values(environment.files));
@@ -4817,13 +4992,30 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
         if (settings.baseUrlIgnored)
             log.warning("Input 'base_url' is not used because 'token_url' is set.");
         const token = await exchangeToken(settings, environment, log, clock);
-        publish(settings, token, environment.files, log);
+        const keeper = settings.refresh ? await startRefresh(settings, token, environment, clock, env, options) : undefined;
+        try {
+            publish(settings, token, environment.files, log, keeper);
+        }
+        catch (error) {
+            await keeper?.stop();
+            throw error;
+        }
     }
     catch (error) {
         log.fail(error instanceof Error ? error.message : String(error));
     }
 }
-function publish(settings, token, files, log) {
+async function startRefresh(settings, token, environment, clock, env, options) {
+    const { startKeeper } = await __nccwpck_require__.e(/* import() */ 598).then(__nccwpck_require__.bind(__nccwpck_require__, 217));
+    return startKeeper(settings, token, clock.now(), {
+        env,
+        runnerTemp: environment.runnerTemp ?? '',
+        distDir: options.distDir ?? (0,external_node_path_.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)),
+        node: process.execPath,
+        platform: process.platform
+    });
+}
+function publish(settings, token, files, log, keeper) {
     const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : '';
     const outputs = {
         access_token: token.accessToken,
@@ -4831,17 +5023,24 @@ function publish(settings, token, files, log) {
         expires_in: token.expiresIn === undefined ? '' : String(token.expiresIn),
         expires_at: expiresAt
     };
-    writeFileCommands([
-        { ...files.output, values: OUTPUT_NAMES.map(name => [name, outputs[name]]) },
-        ...(files.env ? [{ ...files.env, values: [[settings.envName, token.accessToken]] }] : [])
-    ]);
+    const commands = [{ ...files.output, values: OUTPUT_NAMES.map(name => [name, outputs[name]]) }];
+    if (files.env)
+        commands.push({ ...files.env, values: [[settings.envName, token.accessToken]] });
+    if (keeper && files.path && files.state) {
+        commands.push({ ...files.path, lines: [keeper.commandDir] });
+        commands.push({ ...files.state, values: [keeper.state] });
+    }
+    writeFileCommands(commands);
     log.info(`Obtained a ${token.tokenType} token from ${describeEndpoint(settings.tokenUrl)}` +
         `${expiresAt ? `, valid until ${expiresAt}` : ' (no expiry given)'}` +
         `${settings.exportEnv ? `; exported as ${settings.envName}` : ''}.`);
+    if (keeper) {
+        log.info('The token keeper is running: later steps of this job get a valid token from `datasaur-token`.');
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
 
-void run(undefined, undefined, undefined, processGuard.output).finally(() => processGuard.end());
+void run(undefined, undefined, undefined, { output: processGuard.output }).finally(() => processGuard.end());
 

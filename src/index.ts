@@ -3,4 +3,4 @@
 import { processGuard } from './runner/installed-guard.js'
 import { run } from './main.js'
 
-void run(undefined, undefined, undefined, processGuard.output).finally(() => processGuard.end())
+void run(undefined, undefined, undefined, { output: processGuard.output }).finally(() => processGuard.end())

@@ -17,7 +17,8 @@ export const INPUT_DEFAULTS = {
   env_name: 'DATASAUR_ACCESS_TOKEN',
   max_attempts: '5',
   timeout_seconds: '30',
-  rate_limit_wait_seconds: '120'
+  rate_limit_wait_seconds: '120',
+  refresh: 'false'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -60,6 +61,8 @@ export interface Settings {
   timeoutMs: number
   /** How long, from the first attempt, answers with Retry-After are waited for (rate_limit_wait_seconds). */
   rateLimitBudgetMs: number
+  /** Keep a valid token available for the rest of the job, through the token keeper and `datasaur-token`. */
+  refresh: boolean
 }
 
 /** How inputs reach this module: `main.ts` passes `@actions/core`'s functions. */
@@ -103,7 +106,8 @@ export function getSettings(source: InputSource): Settings {
     maxAttempts: parseMaxAttempts(read('max_attempts')),
     timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
     rateLimitBudgetMs:
-      parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000
+      parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
+    refresh: parseBoolean('refresh', read('refresh'))
   }
 }
 

@@ -1,7 +1,10 @@
 import * as core from '@actions/core'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { StartedKeeper } from './keeper/start.js'
 import { describeEndpoint } from './exchange/endpoint.js'
 import { readEnvironment, type Environment } from './runner/environment.js'
-import { checkWritable, writeFileCommands } from './runner/file-commands.js'
+import { checkWritable, writeFileCommands, type FileCommands } from './runner/file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
 import { StepLog, type LogOutput, type Runner } from './runner/step-log.js'
 import { exchangeToken } from './exchange/exchange.js'
@@ -23,15 +26,15 @@ export async function run(
   runner: Runner = core,
   clock: RetryClock = systemClock,
   env: NodeJS.ProcessEnv = process.env,
-  output?: LogOutput
+  options: RunOptions = {}
 ): Promise<void> {
-  const log = new StepLog(runner, output)
+  const log = new StepLog(runner, options.output)
   try {
     const settings = getSettings({
       getInput: (name: InputName) => runner.getInput(name),
       setSecret: value => log.mask(value)
     })
-    const environment = readEnvironment(env, settings.exportEnv)
+    const environment = readEnvironment(env, settings.exportEnv, settings.refresh)
     for (const value of environment.proxySecrets) log.mask(value)
     checkWritable(Object.values(environment.files))
     if (environment.tlsVerificationOffRequested) {
@@ -45,13 +48,54 @@ export async function run(
     }
     if (settings.baseUrlIgnored) log.warning("Input 'base_url' is not used because 'token_url' is set.")
     const token = await exchangeToken(settings, environment, log, clock)
-    publish(settings, token, environment.files, log)
+    const keeper = settings.refresh ? await startRefresh(settings, token, environment, clock, env, options) : undefined
+    try {
+      publish(settings, token, environment.files, log, keeper)
+    } catch (error) {
+      await keeper?.stop()
+      throw error
+    }
   } catch (error) {
     log.fail(error instanceof Error ? error.message : String(error))
   }
 }
 
-function publish(settings: Settings, token: Token, files: Environment['files'], log: StepLog): void {
+/** How the step runs besides its inputs: the process's output guard, and where its bundles are. */
+export interface RunOptions {
+  output?: LogOutput
+  /** The directory of dist/index.js, beside which the keeper's and the command's bundles are. */
+  distDir?: string
+}
+
+/**
+ * Starts the token keeper of `refresh: true`. Its code is loaded only here, so a step without refresh
+ * neither loads nor runs any of it.
+ */
+async function startRefresh(
+  settings: Settings,
+  token: Token,
+  environment: Environment,
+  clock: RetryClock,
+  env: NodeJS.ProcessEnv,
+  options: RunOptions
+): Promise<StartedKeeper> {
+  const { startKeeper } = await import('./keeper/start.js')
+  return startKeeper(settings, token, clock.now(), {
+    env,
+    runnerTemp: environment.runnerTemp ?? '',
+    distDir: options.distDir ?? dirname(fileURLToPath(import.meta.url)),
+    node: process.execPath,
+    platform: process.platform
+  })
+}
+
+function publish(
+  settings: Settings,
+  token: Token,
+  files: Environment['files'],
+  log: StepLog,
+  keeper: StartedKeeper | undefined
+): void {
   // Whole seconds, never later than the lifetime allows.
   const expiresAt = token.expiresAt ? `${token.expiresAt.toISOString().slice(0, 19)}Z` : ''
   const outputs: Record<OutputName, string> = {
@@ -60,13 +104,19 @@ function publish(settings: Settings, token: Token, files: Environment['files'], 
     expires_in: token.expiresIn === undefined ? '' : String(token.expiresIn),
     expires_at: expiresAt
   }
-  writeFileCommands([
-    { ...files.output, values: OUTPUT_NAMES.map(name => [name, outputs[name]]) },
-    ...(files.env ? [{ ...files.env, values: [[settings.envName, token.accessToken]] as [string, string][] }] : [])
-  ])
+  const commands: FileCommands[] = [{ ...files.output, values: OUTPUT_NAMES.map(name => [name, outputs[name]]) }]
+  if (files.env) commands.push({ ...files.env, values: [[settings.envName, token.accessToken]] })
+  if (keeper && files.path && files.state) {
+    commands.push({ ...files.path, lines: [keeper.commandDir] })
+    commands.push({ ...files.state, values: [keeper.state] })
+  }
+  writeFileCommands(commands)
   log.info(
     `Obtained a ${token.tokenType} token from ${describeEndpoint(settings.tokenUrl)}` +
       `${expiresAt ? `, valid until ${expiresAt}` : ' (no expiry given)'}` +
       `${settings.exportEnv ? `; exported as ${settings.envName}` : ''}.`
   )
+  if (keeper) {
+    log.info('The token keeper is running: later steps of this job get a valid token from `datasaur-token`.')
+  }
 }

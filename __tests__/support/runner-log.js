@@ -430,10 +430,15 @@ export function createStep({
  * @typedef {StepOptions & {
  *   stderr?: string,
  *   order?: Order,
- *   files?: Partial<Record<import('./runner-files.js').FileCommandName, string | Uint8Array>>
+ *   files?: Partial<Record<import('./runner-files.js').FileCommandName, string | Uint8Array>>,
+ *   secrets?: string[],
+ *   batches?: { stdout: string[], stderr: string[] }[]
  * }} RenderOptions
  * `stderr`: the step's standard error; `order`: which stream's lines the runner reads first (default
- * `stderr-first`, what one batch holding both does); `files`: the contents of the step's GITHUB_ENV,
+ * `stderr-first`, what one batch holding both does); `secrets`: values the job's masker holds already,
+ * registered by earlier steps (the masker serves the whole job); `batches`: the output as the runner
+ * took it, batch by batch (each batch's lines of each stream, read in `order`), instead of `stdout` and
+ * `stderr` as one batch; `files`: the contents of the step's GITHUB_ENV,
  * GITHUB_STATE and GITHUB_OUTPUT files, which the runner reads after the step (and logs at debug level)
  */
 
@@ -443,22 +448,29 @@ export function createStep({
  * @param {RenderOptions} [options]
  * @returns {RunnerLog}
  */
-export function renderRunnerLog(stdout, { stderr = '', order = 'stderr-first', files = {}, ...options } = {}) {
+export function renderRunnerLog(
+  stdout,
+  { stderr = '', order = 'stderr-first', files = {}, secrets = [], batches, ...options } = {}
+) {
   const step = createStep(options)
-  /** @type {Record<Stream, string[]>} */
-  const streams = { stdout: readLines(stdout), stderr: readLines(stderr) }
+  for (const secret of secrets) step.masker.addValue(secret)
   /** @type {Stream[]} */
   const sequence = order === 'stderr-first' ? ['stderr', 'stdout'] : ['stdout', 'stderr']
   /** @type {RunnerLog['failure']} */
   let failure
-  read: for (const stream of sequence) {
-    for (const [index, line] of streams[stream].entries()) {
-      try {
-        step.onDataReceived(line, { stream, line: index + 1 })
-      } catch (error) {
-        if (!(error instanceof RunnerError)) throw error
-        failure = { stream, line: index + 1, message: error.message }
-        break read
+  /** @type {Record<Stream, number>} */
+  const read = { stdout: 0, stderr: 0 }
+  reading: for (const batch of batches ?? [{ stdout: readLines(stdout), stderr: readLines(stderr) }]) {
+    for (const stream of sequence) {
+      for (const line of batch[stream]) {
+        const at = { stream, line: ++read[stream] }
+        try {
+          step.onDataReceived(line, at)
+        } catch (error) {
+          if (!(error instanceof RunnerError)) throw error
+          failure = { ...at, message: error.message }
+          break reading
+        }
       }
     }
   }

@@ -38,6 +38,7 @@ export const DEMO_CLIENT_SECRET = 'demo-secret/+= :%~'
  * @property {string[]} issuedTokens every access token issued
  * @property {number | undefined} releasedAt when the requests held by `holdFirst` were answered (ms since the epoch)
  * @property {() => string} issueToken answer body for a valid request: a new token
+ * @property {(...replies: Reply[]) => void} script answers for the next requests, after any still scripted
  * @property {() => Promise<void>} close
  */
 
@@ -136,6 +137,9 @@ export async function startTokenServer(options = {}) {
     /** @type {RecordedRequest[]} */ requests: [],
     /** @type {string[]} */ issuedTokens: [],
     /** @type {number | undefined} */ releasedAt: undefined,
+    script(...more) {
+      replies.push(...more)
+    },
     issueToken() {
       const accessToken = randomBytes(20).toString('hex')
       state.issuedTokens.push(accessToken)

@@ -12,15 +12,23 @@
 // deletes the .js files under dist/. Every name the bundled packages import from 'undici' must be exported
 // here: ncc does not report a missing one, so __tests__/bundle.test.ts checks.
 
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 // The subpath reaches the real undici's types: 'undici' itself means this module wherever `paths` applies.
 import type * as Undici from 'undici/index.js'
 
 let undici: typeof Undici | undefined
 
-/** The real undici; the path is relative to dist/index.js, where this module runs. */
+/**
+ * The real undici, in dist/undici/: beside the bundle this module runs in (dist/index.js), or one
+ * level up (the token keeper's dist/keeper/index.js).
+ */
 function loadUndici(): typeof Undici {
-  undici ??= createRequire(import.meta.url)('./undici/index.js') as typeof Undici
+  const require = createRequire(import.meta.url)
+  const beside = existsSync(join(dirname(fileURLToPath(import.meta.url)), 'undici'))
+  undici ??= require(beside ? './undici/index.js' : '../undici/index.js') as typeof Undici
   return undici
 }
 

@@ -6,8 +6,13 @@ import { logSafe } from '../text/log-text.js'
 
 /** What the action takes from the step's environment besides its inputs. */
 export interface Environment {
-  /** GITHUB_OUTPUT, where outputs go, and GITHUB_ENV, where the variable goes (only with export_env). */
-  files: { output: CommandFile; env?: CommandFile }
+  /**
+   * GITHUB_OUTPUT, where outputs go, GITHUB_ENV, where the variable goes (only with export_env), and with
+   * refresh, GITHUB_PATH, where the command's directory goes, and GITHUB_STATE, for the post step.
+   */
+  files: { output: CommandFile; env?: CommandFile; path?: CommandFile; state?: CommandFile }
+  /** RUNNER_TEMP, where the token keeper's directory is made (only with refresh). */
+  runnerTemp?: string
   /** NODE_EXTRA_CA_CERTS, checked to name a readable file of PEM certificates. */
   extraCaFile?: string
   /** Credentials in the proxy variables, in every form they may be printed in; to be masked. */
@@ -25,13 +30,19 @@ const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY
  * because Node only prints a warning and carries on when the file cannot be loaded, which would end
  * in a certificate error that says nothing about the file.
  */
-export function readEnvironment(env: NodeJS.ProcessEnv, exportEnv: boolean): Environment {
-  const output = commandFile(env, 'GITHUB_OUTPUT')
-  const files = exportEnv ? { output, env: commandFile(env, 'GITHUB_ENV') } : { output }
+export function readEnvironment(env: NodeJS.ProcessEnv, exportEnv: boolean, refresh = false): Environment {
+  const files: Environment['files'] = { output: commandFile(env, 'GITHUB_OUTPUT') }
+  if (exportEnv) files.env = commandFile(env, 'GITHUB_ENV')
+  if (refresh) {
+    files.path = commandFile(env, 'GITHUB_PATH')
+    files.state = commandFile(env, 'GITHUB_STATE')
+  }
+  const runnerTemp = refresh ? requiredVariable(env, 'RUNNER_TEMP') : undefined
   const extraCaFile = env.NODE_EXTRA_CA_CERTS || undefined
   if (extraCaFile) checkCaFile(extraCaFile)
   return {
     files,
+    runnerTemp,
     extraCaFile,
     proxySecrets: PROXY_VARIABLES.flatMap(name => proxyCredentials(env[name])),
     tlsVerificationOffRequested: env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
@@ -44,6 +55,15 @@ function commandFile(env: NodeJS.ProcessEnv, variable: string): CommandFile {
   throw new ActionError(
     `${variable} is not set, so the token cannot be handed to later steps: this action needs a runner that ` +
       'supports file commands and the node24 runtime (2.327.1 or later). Nothing was requested or published.'
+  )
+}
+
+function requiredVariable(env: NodeJS.ProcessEnv, variable: string): string {
+  const value = env[variable]
+  if (value) return value
+  throw new ActionError(
+    `${variable} is not set, and refresh: true needs it for the token keeper: run the action on a GitHub ` +
+      'Actions runner, or set refresh: false. Nothing was requested or published.'
   )
 }
 

@@ -10,10 +10,8 @@ export interface CommandFile {
   path: string
 }
 
-/** Values to write to a command file. */
-export interface FileCommands extends CommandFile {
-  values: [name: string, value: string][]
-}
+/** Values to write to a command file: named values, or plain lines (GITHUB_PATH takes one path a line). */
+export type FileCommands = CommandFile & ({ values: [name: string, value: string][] } | { lines: string[] })
 
 /**
  * `name<<delimiter`, the value, `delimiter`: the runner's multi-line form, as `@actions/core` writes
@@ -62,7 +60,11 @@ export function writeFileCommands(files: readonly FileCommands[]): void {
   const sizes = opened.map(fd => fstatSync(fd).size)
   try {
     files.forEach((file, i) => {
-      const text = Buffer.from(file.values.map(([name, value]) => formatFileCommand(name, value)).join(''))
+      const entries =
+        'values' in file
+          ? file.values.map(([name, value]) => formatFileCommand(name, value))
+          : file.lines.map(line => `${line}${EOL}`)
+      const text = Buffer.from(entries.join(''))
       for (let written = 0; written < text.length;) written += writeSync(opened[i], text, written)
     })
   } catch (error) {

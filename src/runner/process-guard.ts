@@ -26,6 +26,8 @@ export interface ProcessGuardOptions {
   flushTimeoutMs?: number
   /** How long a failed step's end waits for lookups under way to answer before it ends the process anyway. */
   lookupGraceMs?: number
+  /** Says that something unexpected failed; by default the step's error, `UNEXPECTED_FAILURE`, on stdout. */
+  reportFailure?: (output: OutputGuard) => void
 }
 
 /**
@@ -62,7 +64,8 @@ export function installProcessGuard(proc: GuardedProcess, options: ProcessGuardO
   }
   const fail = (): void => {
     if (ending) return
-    output.line('stdout', `::error::${UNEXPECTED_FAILURE}`)
+    if (options.reportFailure) options.reportFailure(output)
+    else output.line('stdout', `::error::${UNEXPECTED_FAILURE}`)
     proc.exitCode = 1
     void end()
   }

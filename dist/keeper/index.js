@@ -1,0 +1,2364 @@
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+/******/ var __webpack_modules__ = ({
+
+/***/ 770:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__(218);
+
+
+/***/ }),
+
+/***/ 218:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+
+var net = __nccwpck_require__(278);
+var tls = __nccwpck_require__(756);
+var http = __nccwpck_require__(611);
+var https = __nccwpck_require__(692);
+var events = __nccwpck_require__(434);
+var assert = __nccwpck_require__(613);
+var util = __nccwpck_require__(23);
+
+
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
+
+
+function httpOverHttp(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = http.request;
+  return agent;
+}
+
+function httpsOverHttp(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = http.request;
+  agent.createSocket = createSecureSocket;
+  agent.defaultPort = 443;
+  return agent;
+}
+
+function httpOverHttps(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = https.request;
+  return agent;
+}
+
+function httpsOverHttps(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = https.request;
+  agent.createSocket = createSecureSocket;
+  agent.defaultPort = 443;
+  return agent;
+}
+
+
+function TunnelingAgent(options) {
+  var self = this;
+  self.options = options || {};
+  self.proxyOptions = self.options.proxy || {};
+  self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
+  self.requests = [];
+  self.sockets = [];
+
+  self.on('free', function onFree(socket, host, port, localAddress) {
+    var options = toOptions(host, port, localAddress);
+    for (var i = 0, len = self.requests.length; i < len; ++i) {
+      var pending = self.requests[i];
+      if (pending.host === options.host && pending.port === options.port) {
+        // Detect the request to connect same origin server,
+        // reuse the connection.
+        self.requests.splice(i, 1);
+        pending.request.onSocket(socket);
+        return;
+      }
+    }
+    socket.destroy();
+    self.removeSocket(socket);
+  });
+}
+util.inherits(TunnelingAgent, events.EventEmitter);
+
+TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
+  var self = this;
+  var options = mergeOptions({request: req}, self.options, toOptions(host, port, localAddress));
+
+  if (self.sockets.length >= this.maxSockets) {
+    // We are over limit so we'll add it to the queue.
+    self.requests.push(options);
+    return;
+  }
+
+  // If we are under maxSockets create a new one.
+  self.createSocket(options, function(socket) {
+    socket.on('free', onFree);
+    socket.on('close', onCloseOrRemove);
+    socket.on('agentRemove', onCloseOrRemove);
+    req.onSocket(socket);
+
+    function onFree() {
+      self.emit('free', socket, options);
+    }
+
+    function onCloseOrRemove(err) {
+      self.removeSocket(socket);
+      socket.removeListener('free', onFree);
+      socket.removeListener('close', onCloseOrRemove);
+      socket.removeListener('agentRemove', onCloseOrRemove);
+    }
+  });
+};
+
+TunnelingAgent.prototype.createSocket = function createSocket(options, cb) {
+  var self = this;
+  var placeholder = {};
+  self.sockets.push(placeholder);
+
+  var connectOptions = mergeOptions({}, self.proxyOptions, {
+    method: 'CONNECT',
+    path: options.host + ':' + options.port,
+    agent: false,
+    headers: {
+      host: options.host + ':' + options.port
+    }
+  });
+  if (options.localAddress) {
+    connectOptions.localAddress = options.localAddress;
+  }
+  if (connectOptions.proxyAuth) {
+    connectOptions.headers = connectOptions.headers || {};
+    connectOptions.headers['Proxy-Authorization'] = 'Basic ' +
+        new Buffer(connectOptions.proxyAuth).toString('base64');
+  }
+
+  debug('making CONNECT request');
+  var connectReq = self.request(connectOptions);
+  connectReq.useChunkedEncodingByDefault = false; // for v0.6
+  connectReq.once('response', onResponse); // for v0.6
+  connectReq.once('upgrade', onUpgrade);   // for v0.6
+  connectReq.once('connect', onConnect);   // for v0.7 or later
+  connectReq.once('error', onError);
+  connectReq.end();
+
+  function onResponse(res) {
+    // Very hacky. This is necessary to avoid http-parser leaks.
+    res.upgrade = true;
+  }
+
+  function onUpgrade(res, socket, head) {
+    // Hacky.
+    process.nextTick(function() {
+      onConnect(res, socket, head);
+    });
+  }
+
+  function onConnect(res, socket, head) {
+    connectReq.removeAllListeners();
+    socket.removeAllListeners();
+
+    if (res.statusCode !== 200) {
+      debug('tunneling socket could not be established, statusCode=%d',
+        res.statusCode);
+      socket.destroy();
+      var error = new Error('tunneling socket could not be established, ' +
+        'statusCode=' + res.statusCode);
+      error.code = 'ECONNRESET';
+      options.request.emit('error', error);
+      self.removeSocket(placeholder);
+      return;
+    }
+    if (head.length > 0) {
+      debug('got illegal response body from proxy');
+      socket.destroy();
+      var error = new Error('got illegal response body from proxy');
+      error.code = 'ECONNRESET';
+      options.request.emit('error', error);
+      self.removeSocket(placeholder);
+      return;
+    }
+    debug('tunneling connection has established');
+    self.sockets[self.sockets.indexOf(placeholder)] = socket;
+    return cb(socket);
+  }
+
+  function onError(cause) {
+    connectReq.removeAllListeners();
+
+    debug('tunneling socket could not be established, cause=%s\n',
+          cause.message, cause.stack);
+    var error = new Error('tunneling socket could not be established, ' +
+                          'cause=' + cause.message);
+    error.code = 'ECONNRESET';
+    options.request.emit('error', error);
+    self.removeSocket(placeholder);
+  }
+};
+
+TunnelingAgent.prototype.removeSocket = function removeSocket(socket) {
+  var pos = this.sockets.indexOf(socket)
+  if (pos === -1) {
+    return;
+  }
+  this.sockets.splice(pos, 1);
+
+  var pending = this.requests.shift();
+  if (pending) {
+    // If we have pending requests and a socket gets closed a new one
+    // needs to be created to take over in the pool for the one that closed.
+    this.createSocket(pending, function(socket) {
+      pending.request.onSocket(socket);
+    });
+  }
+};
+
+function createSecureSocket(options, cb) {
+  var self = this;
+  TunnelingAgent.prototype.createSocket.call(self, options, function(socket) {
+    var hostHeader = options.request.getHeader('host');
+    var tlsOptions = mergeOptions({}, self.options, {
+      socket: socket,
+      servername: hostHeader ? hostHeader.replace(/:.*$/, '') : options.host
+    });
+
+    // 0 is dummy port for v0.6
+    var secureSocket = tls.connect(0, tlsOptions);
+    self.sockets[self.sockets.indexOf(socket)] = secureSocket;
+    cb(secureSocket);
+  });
+}
+
+
+function toOptions(host, port, localAddress) {
+  if (typeof host === 'string') { // since v0.10
+    return {
+      host: host,
+      port: port,
+      localAddress: localAddress
+    };
+  }
+  return host; // for v0.11 or later
+}
+
+function mergeOptions(target) {
+  for (var i = 1, len = arguments.length; i < len; ++i) {
+    var overrides = arguments[i];
+    if (typeof overrides === 'object') {
+      var keys = Object.keys(overrides);
+      for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
+        var k = keys[j];
+        if (overrides[k] !== undefined) {
+          target[k] = overrides[k];
+        }
+      }
+    }
+  }
+  return target;
+}
+
+
+var debug;
+if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
+  debug = function() {
+    var args = Array.prototype.slice.call(arguments);
+    if (typeof args[0] === 'string') {
+      args[0] = 'TUNNEL: ' + args[0];
+    } else {
+      args.unshift('TUNNEL:');
+    }
+    console.error.apply(console, args);
+  }
+} else {
+  debug = function() {};
+}
+__webpack_unused_export__ = debug; // for test
+
+
+/***/ }),
+
+/***/ 613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 23:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ })
+
+/******/ });
+/************************************************************************/
+/******/ // The module cache
+/******/ var __webpack_module_cache__ = {};
+/******/ 
+/******/ // The require function
+/******/ function __nccwpck_require__(moduleId) {
+/******/ 	// Check if module is in cache
+/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 	if (cachedModule !== undefined) {
+/******/ 		return cachedModule.exports;
+/******/ 	}
+/******/ 	// Create a new module (and put it into the cache)
+/******/ 	var module = __webpack_module_cache__[moduleId] = {
+/******/ 		// no module.id needed
+/******/ 		// no module.loaded needed
+/******/ 		exports: {}
+/******/ 	};
+/******/ 
+/******/ 	// Execute the module function
+/******/ 	var threw = true;
+/******/ 	try {
+/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		threw = false;
+/******/ 	} finally {
+/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 	}
+/******/ 
+/******/ 	// Return the exports of the module
+/******/ 	return module.exports;
+/******/ }
+/******/ 
+/************************************************************************/
+/******/ /* webpack/runtime/asset-relocator-loader */
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/************************************************************************/
+var __webpack_exports__ = {};
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/text/encoding.ts
+function formEncode(value) {
+    return new URLSearchParams([['', value]]).toString().slice(1);
+}
+function percentDecode(text) {
+    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+        try {
+            return decodeURIComponent(run);
+        }
+        catch {
+            return run;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/text/log-text.ts
+
+const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+function breakLegacyCommands(text) {
+    return text.replace(/#(?=#\[)/g, '# ');
+}
+function breakLeadingCommand(text) {
+    return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
+}
+function logSafe(text, maxLength) {
+    const printable = text
+        .replace(/[\s\p{Cc}]/gu, ' ')
+        .replace(UNSAFE_CHARACTERS, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
+}
+function truncate(text, maxLength) {
+    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+function neutralizeLine(line) {
+    return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
+}
+function echoForms(secret) {
+    const normalized = ['NFC', 'NFD', 'NFKC', 'NFKD'].map(form => secret.normalize(form));
+    const forms = [secret, ...normalized].flatMap(value => [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        JSON.stringify(value)
+            .slice(1, -1)
+            .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+        encodeURIComponent(value),
+        formEncode(value)
+    ]);
+    return [...new Set(forms)];
+}
+function skeleton(text) {
+    return text
+        .normalize('NFKD')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '');
+}
+const MIN_SANITIZED_FORM = 4;
+const MIN_SKELETON = 6;
+const MIN_SHARED_RUN = 8;
+function skeletonRuns(letters) {
+    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
+    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
+}
+const WITHHELD = '[withheld: it repeats a secret]';
+class Redactor {
+    forms = new Set();
+    skeletons = new Set();
+    add(secret) {
+        if (!secret)
+            return;
+        for (const form of echoForms(secret)) {
+            this.forms.add(form);
+            const sanitized = logSafe(form, Infinity);
+            if (sanitized.length >= MIN_SANITIZED_FORM)
+                this.forms.add(sanitized);
+        }
+        const letters = skeleton(secret);
+        if (letters.length >= MIN_SKELETON)
+            for (const run of skeletonRuns(letters))
+                this.skeletons.add(run);
+    }
+    redact(text) {
+        const forms = [...this.forms].sort((a, b) => b.length - a.length);
+        return forms.reduce((out, form) => out.split(form).join('***'), text);
+    }
+    mentions(text) {
+        const candidates = [text, percentDecode(text)];
+        const lower = candidates.map(value => value.toLowerCase());
+        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
+        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
+    }
+    overlaps(text) {
+        const lower = text.toLowerCase();
+        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
+    }
+    quote(text, maxLength) {
+        if (this.mentions(this.redact(text)))
+            return WITHHELD;
+        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/endpoint.ts
+
+function isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase();
+    return (host === 'localhost' ||
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+        host === '[::1]');
+}
+function describeEndpoint(url) {
+    return `${url.origin}${url.pathname}`;
+}
+function checkRedirect(from, status, location, mentionsSecret) {
+    if (!location)
+        return { follow: false, reason: `answered ${status} without a Location header` };
+    if (mentionsSecret(location)) {
+        return { follow: false, reason: `redirected (${status}) to a Location that contains the client secret` };
+    }
+    let target;
+    try {
+        target = new URL(location, from);
+    }
+    catch {
+        return { follow: false, reason: `answered ${status} with an invalid Location header` };
+    }
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+        const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20);
+        return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` };
+    }
+    const where = logSafe(describeEndpoint(target), 200);
+    if (status !== 307 && status !== 308) {
+        return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` };
+    }
+    if (target.username || target.password) {
+        return { follow: false, reason: `redirected (${status}) to a URL with embedded credentials` };
+    }
+    const secure = target.protocol === 'https:' || isLoopbackHost(target.hostname);
+    const downgrade = from.protocol === 'https:' && target.protocol !== 'https:';
+    if (!secure || downgrade) {
+        return { follow: false, reason: `redirected (${status}) to ${where}, which is not https` };
+    }
+    const fromHost = from.hostname.toLowerCase();
+    const toHost = target.hostname.toLowerCase();
+    if ((toHost !== fromHost && !toHost.endsWith(`.${fromHost}`)) || target.port !== from.port) {
+        return { follow: false, reason: `redirected (${status}) to another host or port, ${where}` };
+    }
+    if (target.protocol !== from.protocol) {
+        return { follow: false, reason: `redirected (${status}) to ${where}, which changes the scheme` };
+    }
+    return { follow: true, url: target };
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+class ActionError extends Error {
+}
+class InputError extends ActionError {
+    input;
+    constructor(input, message) {
+        super(message);
+        this.input = input;
+    }
+}
+class AttemptError extends ActionError {
+    options;
+    constructor(message, options) {
+        super(message);
+        this.options = options;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/retry.ts
+
+const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+function isRetryableStatus(status) {
+    return RETRYABLE_STATUSES.has(status);
+}
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 20_000;
+const MAX_RETRY_AFTER_MS = 60_000;
+function backoffCeilingMs(failedAttempts) {
+    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failedAttempts);
+}
+function backoffDelayMs(failedAttempts, random) {
+    return Math.floor(random() * backoffCeilingMs(failedAttempts));
+}
+function retryDelayMs(failedAttempts, retryAfterMs, random) {
+    if (retryAfterMs === undefined)
+        return backoffDelayMs(failedAttempts, random);
+    const ceiling = backoffCeilingMs(failedAttempts);
+    if (retryAfterMs >= ceiling)
+        return retryAfterMs;
+    return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs));
+}
+function parseRetryAfterMs(value, nowMs) {
+    if (!value)
+        return undefined;
+    const text = value.trim();
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    const date = parseHttpDate(text, nowMs);
+    return date === undefined ? undefined : Math.max(0, date - nowMs);
+}
+const DAY_NAMES = 'Mon|Tue|Wed|Thu|Fri|Sat|Sun';
+const LONG_DAY_NAMES = 'Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const IMF_FIXDATE = new RegExp(`^(?:${DAY_NAMES}), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^(?:${LONG_DAY_NAMES}), (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^(?:${DAY_NAMES}) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+function parseHttpDate(text, nowMs) {
+    let fields;
+    let match;
+    if ((match = IMF_FIXDATE.exec(text))) {
+        fields = [match[1], match[2], Number(match[3]), match[4], match[5], match[6]];
+    }
+    else if ((match = RFC850_DATE.exec(text))) {
+        const thisYear = new Date(nowMs).getUTCFullYear();
+        let year = Math.floor(thisYear / 100) * 100 + Number(match[3]);
+        if (year > thisYear + 50)
+            year -= 100;
+        fields = [match[1], match[2], year, match[4], match[5], match[6]];
+    }
+    else if ((match = ASCTIME_DATE.exec(text))) {
+        fields = [match[2], match[1], Number(match[6]), match[3], match[4], match[5]];
+    }
+    if (!fields)
+        return undefined;
+    const [day, month, year, hours, minutes, seconds] = fields;
+    const monthIndex = MONTHS.indexOf(month);
+    const date = Date.UTC(year, monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds));
+    const outOfRange = Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59;
+    if (outOfRange || new Date(date).getUTCMonth() !== monthIndex)
+        return undefined;
+    return date;
+}
+const systemClock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+    random: () => Math.random()
+};
+async function withRetries(attempt, options) {
+    const { maxAttempts, rateLimitBudgetMs, clock } = options;
+    const startedMs = clock.now();
+    let counted = 0;
+    for (let failures = 0;; failures++) {
+        try {
+            return await attempt(failures + 1);
+        }
+        catch (error) {
+            if (!(error instanceof AttemptError) || !error.options.retryable)
+                throw error;
+            const nowMs = clock.now();
+            const retryAfterMs = parseRetryAfterMs(error.options.retryAfter, nowMs);
+            const made = `${failures + 1} ${failures === 0 ? 'attempt' : 'attempts'}`;
+            if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
+                throw new ActionError(`${error.message} The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying ` +
+                    `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
+                    `gave up after ${made}, re-run the job later.`);
+            }
+            const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random);
+            const notice = { attempt: counted + 1, maxAttempts, reason: error.options.reason, delayMs };
+            if (retryAfterMs === undefined) {
+                counted++;
+                if (counted >= maxAttempts) {
+                    const attempts = `${counted} ${counted === 1 ? 'attempt' : 'attempts'}`;
+                    throw new ActionError(`${error.message} Gave up after ${attempts} (max_attempts).`);
+                }
+                options.onRetry(notice);
+            }
+            else {
+                const usedMs = nowMs + delayMs - startedMs;
+                if (usedMs > rateLimitBudgetMs) {
+                    throw new ActionError(`${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
+                        `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`);
+                }
+                options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } });
+            }
+            await clock.sleep(delayMs);
+        }
+    }
+}
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/exchange/lazy-undici.ts
+
+
+
+
+let undici;
+function loadUndici() {
+    const require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+    const beside = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)), 'undici'));
+    undici ??= require(beside ? './undici/index.js' : '../undici/index.js');
+    return undici;
+}
+class ProxyAgent {
+    constructor(options) {
+        return new (loadUndici().ProxyAgent)(options);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:dns"
+const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
+;// CONCATENATED MODULE: ./src/exchange/lookup.ts
+
+const pending = new Map();
+function pendingLookups() {
+    return pending.size;
+}
+const sharedLookup = ((hostname, options, callback) => {
+    const key = JSON.stringify([hostname, options.family, options.all, options.hints, options.order, options.verbatim]);
+    const waiting = pending.get(key);
+    if (waiting) {
+        waiting.push(callback);
+        return;
+    }
+    pending.set(key, [callback]);
+    external_node_dns_default().lookup(hostname, options, (...answer) => {
+        const callbacks = pending.get(key) ?? [];
+        pending.delete(key);
+        for (const waiter of callbacks)
+            waiter(...answer);
+    });
+});
+
+;// CONCATENATED MODULE: ./src/exchange/attempt-connections.ts
+
+function isTunnelAgent(agent) {
+    return agent.proxyOptions !== undefined;
+}
+class AttemptConnections {
+    proxySockets = [];
+    proxy;
+    proxyFailure;
+    prepareRequest(options) {
+        if (isTunnelAgent(options.agent))
+            return this.ownTunnel(options.agent);
+        if (String(options.host).startsWith('['))
+            options.host = String(options.host).slice(1, -1);
+        options.lookup = sharedLookup;
+    }
+    ownTunnel(agent) {
+        const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
+        agent.proxyOptions = proxyOptions;
+        this.proxy = proxyOptions.port ? `${proxyOptions.host}:${proxyOptions.port}` : proxyOptions.host;
+        const authorization = proxyAuth
+            ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxyAuth).toString('base64')}` }
+            : {};
+        const request = agent.request;
+        agent.request = options => {
+            const connect = request({ ...options, lookup: sharedLookup, headers: { ...options.headers, ...authorization } });
+            connect.on('socket', socket => this.proxySockets.push(socket));
+            connect.once('error', error => (this.proxyFailure ??= error));
+            return connect;
+        };
+    }
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return Promise.reject(new Error('not supported'));
+    }
+    destroyAll() {
+        for (const socket of this.proxySockets)
+            socket.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/network-errors.ts
+
+
+
+const TRANSIENT_CODES = new Set([
+    'EAI_AGAIN',
+    'ECONNABORTED',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EHOSTDOWN',
+    'EHOSTUNREACH',
+    'ENETDOWN',
+    'ENETUNREACH',
+    'EPIPE',
+    'EPROTO',
+    'ETIMEDOUT'
+]);
+const CERTIFICATE_PROBLEMS = {
+    ERR_TLS_CERT_ALTNAME_INVALID: 'wrong name',
+    HOSTNAME_MISMATCH: 'wrong name',
+    CERT_HAS_EXPIRED: 'expired',
+    CERT_NOT_YET_VALID: 'not yet valid',
+    CERT_UNTRUSTED: 'unknown issuer',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown issuer',
+    SELF_SIGNED_CERT_IN_CHAIN: 'unknown issuer',
+    UNABLE_TO_GET_ISSUER_CERT: 'unknown issuer',
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown issuer',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown issuer',
+    CERT_CHAIN_TOO_LONG: 'invalid',
+    CERT_REJECTED: 'invalid',
+    CERT_REVOKED: 'invalid',
+    CERT_SIGNATURE_FAILURE: 'invalid',
+    INVALID_CA: 'invalid',
+    INVALID_PURPOSE: 'invalid',
+    PATH_LENGTH_EXCEEDED: 'invalid',
+    UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'invalid',
+    UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'invalid'
+};
+function networkError(error, context) {
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : '';
+    const where = describeEndpoint(context.endpoint);
+    const host = context.url.host;
+    if (/^(tunneling socket could not be established|got illegal response body from proxy)/.test(message)) {
+        return proxyError(message, code, context);
+    }
+    const problem = CERTIFICATE_PROBLEMS[code];
+    if (problem)
+        return network_errors_final(certificateMessage(problem, code, context), code);
+    if (code === 'ENOTFOUND') {
+        return network_errors_final(`Could not resolve the host ${context.url.hostname} of the token endpoint ${where} (ENOTFOUND): check the ` +
+            `spelling of '${context.endpointInput}', that the runner has DNS and network access to it, and ` +
+            'https_proxy if the runner must go through a proxy.', code);
+    }
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
+        return network_errors_final(`${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
+            `port of '${context.endpointInput}'.`, code);
+    }
+    if (code.startsWith('HPE_')) {
+        return network_errors_final(`The token endpoint ${where} answered with something that is not HTTP (${code}): check that ` +
+            `'${context.endpointInput}' points at the Datasaur server and not at another service.`, code);
+    }
+    if (!TRANSIENT_CODES.has(code) && code !== NO_CODE) {
+        return network_errors_final(`Could not reach the token endpoint ${where} (${code}).`, code);
+    }
+    const hint = code === 'ECONNREFUSED'
+        ? ` Nothing accepted the connection to ${host}: check the port in '${context.endpointInput}' and that the server is running.`
+        : code === 'ETIMEDOUT'
+            ? ` Check that the runner can reach ${context.url.hostname} (a firewall may drop the traffic).`
+            : '';
+    return new AttemptError(`Could not reach the token endpoint ${where} (${code}).${hint}`, {
+        retryable: true,
+        reason: code
+    });
+}
+function timeoutError(context, timeoutMs) {
+    const via = context.proxy ? ` through the proxy ${context.proxy}` : '';
+    return new AttemptError(`The token endpoint ${describeEndpoint(context.endpoint)} did not answer within ${timeoutMs / 1000} s ` +
+        `(timeout_seconds)${via}. Check that the runner can reach ${context.url.hostname}, or raise ` +
+        'timeout_seconds if the server is slow.', { retryable: true, reason: `timed out after ${timeoutMs / 1000} s` });
+}
+function network_errors_final(message, reason) {
+    return new AttemptError(message, { retryable: false, reason });
+}
+function certificateMessage(problem, code, context) {
+    const { hostname } = context.url;
+    const subject = `The TLS certificate of ${context.url.host}`;
+    switch (problem) {
+        case 'wrong name':
+            return (`${subject} is for another name (${code}): check the host in '${context.endpointInput}'; it must be ` +
+                'a name the certificate lists.');
+        case 'expired':
+            return (`${subject} has expired (${code}): the server's certificate must be renewed; if it should still be ` +
+                "valid, check the runner's clock.");
+        case 'not yet valid':
+            return (`${subject} is not valid yet (${code}): check the runner's clock, or the certificate's start date on ` +
+                'the server.');
+        case 'unknown issuer':
+            return context.extraCaFile
+                ? `${subject} was issued by a CA that is not trusted (${code}): the file NODE_EXTRA_CA_CERTS names ` +
+                    `(${logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
+                    `CA certificate that issued the certificate of ${hostname}.`
+                : `${subject} was issued by a CA that is not trusted (${code}). If the server uses a private or ` +
+                    'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).';
+        case 'invalid':
+            return `${subject} was not accepted (${code}): the server's certificate chain must be fixed.`;
+    }
+}
+function proxyError(message, code, context) {
+    const proxy = context.proxy ?? 'configured in https_proxy';
+    const target = context.url.host;
+    const status = Number(/statusCode=(\d{3})\b/.exec(message)?.[1]);
+    if (status === 407) {
+        return network_errors_final(`The proxy ${proxy} asked for authentication (407): check the user and password in https_proxy.`, 'proxy HTTP 407');
+    }
+    if (status === 403) {
+        return network_errors_final(`The proxy ${proxy} refused to connect to ${target} (403): ask for it to be allowed, or add it to no_proxy ` +
+            'if it is reachable directly.', 'proxy HTTP 403');
+    }
+    if (status === 502 || status === 503 || status === 504) {
+        return new AttemptError(`The proxy ${proxy} answered HTTP ${status} to the tunnel to ${target}: the proxy could not reach the token ` +
+            `endpoint ${describeEndpoint(context.endpoint)}.`, { retryable: true, reason: `proxy HTTP ${status}` });
+    }
+    if (status) {
+        return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
+    }
+    const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure);
+    if (CERTIFICATE_PROBLEMS[cause]) {
+        return network_errors_final(`The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
+            'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
+    }
+    if (cause === 'ENOTFOUND') {
+        return network_errors_final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause);
+    }
+    return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+        retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
+        reason: `proxy ${cause}`
+    });
+}
+function errorCode(error) {
+    const code = String(error?.code);
+    return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
+}
+const NO_CODE = 'network error';
+
+;// CONCATENATED MODULE: ./src/version.ts
+const VERSION = '1.0.0';
+const USER_AGENT = `datasaur-token-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
+
+
+
+
+
+
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+const MAX_REDIRECTS = 3;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+function buildTokenRequest(settings) {
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    const headers = {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json'
+    };
+    const encodedSecret = formEncode(settings.clientSecret);
+    const derivedSecrets = [...new Set([encodedSecret, encodeURIComponent(settings.clientSecret)])].filter(value => value !== settings.clientSecret);
+    if (settings.authMethod === 'client_secret_basic') {
+        const credentials = Buffer.from(`${formEncode(settings.clientId)}:${encodedSecret}`).toString('base64');
+        headers.Authorization = `Basic ${credentials}`;
+        derivedSecrets.push(credentials);
+    }
+    else {
+        form.set('client_id', settings.clientId);
+        form.set('client_secret', settings.clientSecret);
+    }
+    if (settings.scope)
+        form.set('scope', settings.scope);
+    return {
+        url: settings.tokenUrl,
+        endpointInput: settings.endpointInput,
+        otherHostHint: settings.otherHostHint,
+        headers,
+        body: form.toString(),
+        derivedSecrets
+    };
+}
+async function sendTokenRequest(request, options) {
+    const connections = new AttemptConnections();
+    const client = new HttpClient(USER_AGENT, [connections], {
+        allowRedirects: false,
+        socketTimeout: options.timeoutMs
+    });
+    const exchange = new Exchange(request, options, connections);
+    let timer;
+    const deadline = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs);
+    });
+    try {
+        return await Promise.race([exchange.run(client), deadline]);
+    }
+    finally {
+        clearTimeout(timer);
+        connections.destroyAll();
+        client.dispose();
+    }
+}
+class Exchange {
+    request;
+    options;
+    connections;
+    url;
+    constructor(request, options, connections) {
+        this.request = request;
+        this.options = options;
+        this.connections = connections;
+        this.url = request.url;
+    }
+    context() {
+        return {
+            endpoint: this.request.url,
+            url: this.url,
+            endpointInput: this.request.endpointInput,
+            proxy: this.connections.proxy,
+            proxyFailure: this.connections.proxyFailure,
+            extraCaFile: this.options.extraCaFile
+        };
+    }
+    async run(client) {
+        const { request } = this;
+        for (let hop = 0;; hop++) {
+            let message;
+            try {
+                message = (await client.request('POST', this.url.href, request.body, request.headers)).message;
+            }
+            catch (error) {
+                throw networkError(error, this.context());
+            }
+            const status = message.statusCode ?? 0;
+            if (!REDIRECT_STATUSES.has(status)) {
+                const body = await this.readBody(status, message);
+                return { url: request.url, status, headers: message.headers, body };
+            }
+            const decision = checkRedirect(this.url, status, message.headers.location, text => this.options.redactor.mentions(text));
+            const where = describeEndpoint(request.url);
+            const fix = `Set '${request.endpointInput}' to the endpoint's final address.`;
+            if (!decision.follow) {
+                const hint = request.otherHostHint ? ` ${request.otherHostHint}` : '';
+                throw new AttemptError(`The token endpoint ${where} ${decision.reason}; the request was not sent there. ${fix}${hint}`, { retryable: false, reason: `HTTP ${status}` });
+            }
+            if (hop >= MAX_REDIRECTS) {
+                throw new AttemptError(`The token endpoint ${where} redirected more than ${MAX_REDIRECTS} times. ${fix}`, {
+                    retryable: false,
+                    reason: `HTTP ${status}`
+                });
+            }
+            this.url = decision.url;
+        }
+    }
+    readBody(status, message) {
+        const tooLarge = () => new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
+            `${MAX_RESPONSE_BYTES / 1024} KiB, which is not a token response.`, { retryable: isRetryableStatus(status), reason: `HTTP ${status}, oversized body` });
+        return new Promise((resolve, reject) => {
+            if (Number(message.headers['content-length']) > MAX_RESPONSE_BYTES) {
+                reject(tooLarge());
+                return;
+            }
+            const chunks = [];
+            let size = 0;
+            message.on('data', (chunk) => {
+                size += chunk.length;
+                if (size > MAX_RESPONSE_BYTES) {
+                    reject(tooLarge());
+                }
+                else {
+                    chunks.push(chunk);
+                }
+            });
+            message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+            message.on('error', error => reject(networkError(error, this.context())));
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/token-response.ts
+
+
+
+const OAUTH_ERROR_HINTS = new Map(Object.entries({
+    invalid_client: 'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
+        'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
+    invalid_request: 'The server found the request malformed: check token_url or base_url points at a Datasaur token endpoint.',
+    unauthorized_client: 'This client is not allowed to use the client_credentials grant: check the credentials were generated for API access.',
+    unsupported_grant_type: 'The server does not accept the client_credentials grant at this endpoint: check token_url or base_url.',
+    invalid_scope: "The server rejected the requested scope: check the 'scope' input or leave it empty.",
+    invalid_grant: 'The server rejected the grant: check the client credentials and the endpoint.'
+}));
+const BASIC_AUTH_HINT = "Datasaur documents the form post (auth_method: client_secret_post, the default): remove 'auth_method' and try again.";
+const STATUS_HINTS = new Map([
+    [401, 'Check the client_id and client_secret secrets, and auth_method.'],
+    [
+        403,
+        'The server or a proxy refused the request; check the credentials and that the runner may reach this endpoint.'
+    ],
+    [404, "No token endpoint at this address: check 'base_url' or 'token_url'."],
+    [405, "This address does not accept POST: check 'base_url' or 'token_url'."]
+]);
+const LATEST_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+function parseTokenResponse(response, sentAt, context) {
+    const where = describeEndpoint(response.url);
+    const json = parseJson(response.body);
+    const contentType = context.redactor.quote(String(response.headers['content-type'] ?? 'none'), 60);
+    if (response.status !== 200)
+        throw endpointError(response, where, json, contentType, context);
+    if (!response.body.trim()) {
+        throw new AttemptError(`The token endpoint ${where} answered HTTP 200 with an empty body.`, {
+            retryable: true,
+            reason: 'HTTP 200, empty body'
+        });
+    }
+    if (!isObject(json)) {
+        throw invalid(`The token endpoint ${where} answered HTTP 200 with content type '${contentType}', but a JSON object was ` +
+            `expected; a proxy or login page may be in the way. Check '${context.endpointInput}'.${otherHost(context)}`);
+    }
+    const accessToken = json.access_token;
+    if (typeof accessToken !== 'string' || accessToken === '') {
+        throw invalid(`The token endpoint ${where} answered HTTP 200 without an access_token.`);
+    }
+    if (!/^[\x21-\x7E]+$/.test(accessToken)) {
+        throw invalid(`The token endpoint ${where} answered with an access_token containing characters outside visible ASCII; it was not used.`);
+    }
+    const tokenType = json.token_type;
+    if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+        const quotable = typeof tokenType === 'string' &&
+            /^[A-Za-z0-9_.-]{1,20}$/.test(tokenType) &&
+            !accessToken.includes(tokenType) &&
+            !context.redactor.overlaps(tokenType);
+        const got = quotable ? `'${tokenType}'` : typeof tokenType === 'string' ? 'an unsupported value' : 'none';
+        throw invalid(`The token endpoint ${where} answered with token_type ${got}; only bearer tokens are supported.`);
+    }
+    const expiresIn = parseExpiresIn(json.expires_in, where);
+    const expiresAt = expiresIn === undefined ? undefined : new Date(sentAt.getTime() + expiresIn * 1000);
+    if (expiresAt && !(expiresAt.getTime() <= LATEST_EXPIRY_MS)) {
+        throw invalid(`The token endpoint ${where} answered with an expires_in of ${expiresIn} s, which ends after the year 9999 ` +
+            'and is not a token lifetime.');
+    }
+    return { accessToken, tokenType, expiresIn, expiresAt };
+}
+function parseExpiresIn(value, where) {
+    if (value === undefined || value === null)
+        return undefined;
+    const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (!isWholeSeconds(seconds)) {
+        throw invalid(`The token endpoint ${where} answered with an expires_in that is not a whole number of seconds.`);
+    }
+    return seconds === 0 ? undefined : seconds;
+}
+function isWholeSeconds(value) {
+    return Number.isSafeInteger(value) && value >= 0;
+}
+function endpointError(response, where, json, contentType, context) {
+    const { status } = response;
+    const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : '';
+    const oauthError = serverText('error', 64);
+    const description = serverText('error_description', 200);
+    const oauthHint = OAUTH_ERROR_HINTS.get(oauthError);
+    const retryable = isRetryableStatus(status) && !oauthHint;
+    const notJson = Boolean(response.body.trim()) && json === undefined;
+    let message = `The token endpoint ${where} answered HTTP ${status}`;
+    if (oauthError) {
+        message += ` with error '${oauthError}'${description ? ` (${description})` : ''}`;
+    }
+    else if (notJson) {
+        message += ` with content type '${contentType}' where JSON was expected`;
+    }
+    message += '.';
+    const hint = oauthHint ?? STATUS_HINTS.get(status);
+    if (hint)
+        message += ` ${hint}`;
+    if (oauthError === 'invalid_client' && context.authMethod === 'client_secret_basic')
+        message += ` ${BASIC_AUTH_HINT}`;
+    if (!oauthError && (status === 404 || status === 405 || notJson))
+        message += otherHost(context);
+    return new AttemptError(message, {
+        retryable,
+        reason: `HTTP ${status}${oauthError ? ` ${oauthError}` : ''}`,
+        retryAfter: response.headers['retry-after']
+    });
+}
+function otherHost(context) {
+    return context.otherHostHint ? ` ${context.otherHostHint}` : '';
+}
+function invalid(message) {
+    return new AttemptError(message, { retryable: false, reason: 'invalid token response' });
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body.replace(/^\uFEFF/, ''));
+    }
+    catch {
+        return undefined;
+    }
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/exchange/exchange.ts
+
+
+
+
+async function exchangeToken(settings, environment, log, clock) {
+    const request = buildTokenRequest(settings);
+    for (const value of request.derivedSecrets)
+        log.mask(value);
+    const endpoint = describeEndpoint(settings.tokenUrl);
+    const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile };
+    const responseContext = {
+        redactor: log.redactor,
+        endpointInput: settings.endpointInput,
+        authMethod: settings.authMethod,
+        otherHostHint: settings.otherHostHint
+    };
+    return withRetries(async (attempt) => {
+        log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
+        const sentAt = new Date(clock.now());
+        const response = await sendTokenRequest(request, sendOptions);
+        log.debug(`Attempt ${attempt}: HTTP ${response.status}, ${Buffer.byteLength(response.body)} bytes.`);
+        const token = parseTokenResponse(response, sentAt, responseContext);
+        log.mask(token.accessToken);
+        return token;
+    }, {
+        maxAttempts: settings.maxAttempts,
+        rateLimitBudgetMs: settings.rateLimitBudgetMs,
+        clock,
+        onRetry: notice => log.info(retryLine(notice))
+    });
+}
+function retryLine({ attempt, maxAttempts, reason, delayMs, rateLimited }) {
+    const retrying = `Attempt ${attempt} of ${maxAttempts} failed (${reason}); retrying in ${seconds(delayMs)} s`;
+    if (!rateLimited)
+        return `${retrying}.`;
+    return (`${retrying} as Retry-After asks, not counted against max_attempts ` +
+        `(${seconds(rateLimited.usedMs)} of ${seconds(rateLimited.budgetMs)} s of rate_limit_wait_seconds used).`);
+}
+function seconds(ms) {
+    return (ms / 1000).toFixed(1);
+}
+
+;// CONCATENATED MODULE: ./src/keeper/payload.ts
+function encodePayload(settings, token, rest) {
+    const payload = {
+        ...rest,
+        settings: { ...settings, tokenUrl: settings.tokenUrl.href },
+        token: {
+            accessToken: token.accessToken,
+            tokenType: token.tokenType,
+            expiresIn: token.expiresIn,
+            expiresAtMs: token.expiresAt?.getTime()
+        }
+    };
+    return JSON.stringify(payload);
+}
+function decodePayload(text) {
+    const payload = JSON.parse(text);
+    const settings = { ...payload.settings, tokenUrl: new URL(payload.settings.tokenUrl) };
+    const { accessToken, tokenType, expiresIn, expiresAtMs } = payload.token;
+    const token = {
+        accessToken,
+        tokenType,
+        expiresIn,
+        expiresAt: expiresAtMs === undefined ? undefined : new Date(expiresAtMs)
+    };
+    return { payload, settings, token };
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/keeper/protocol.ts
+
+const MAX_REQUEST_BYTES = 4096;
+const REQUEST_TIMEOUT_MS = 5000;
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+function encodeRequest(key, request) {
+    return `${JSON.stringify({ key, ...request })}\n`;
+}
+function parseRequest(line, key) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const request = value;
+    if (typeof request.key !== 'string' || !sameKey(request.key, key))
+        return undefined;
+    if (request.op === 'stop')
+        return { op: 'stop' };
+    if (request.op !== 'token')
+        return undefined;
+    const minValidity = request.minValidity;
+    if (minValidity === undefined)
+        return { op: 'token' };
+    return Number.isSafeInteger(minValidity) && minValidity >= 0
+        ? { op: 'token', minValidity: minValidity }
+        : undefined;
+}
+function sameKey(given, key) {
+    const a = Buffer.from(given);
+    const b = Buffer.from(key);
+    return a.length === b.length && (0,external_node_crypto_namespaceObject.timingSafeEqual)(a, b);
+}
+function encodeResponse(response) {
+    return `${JSON.stringify(response)}\n`;
+}
+function parseResponse(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const response = value;
+    if (response.ok === false)
+        return typeof response.error === 'string' ? { ok: false, error: response.error } : undefined;
+    if (response.ok !== true)
+        return undefined;
+    if (response.op === 'stop') {
+        return typeof response.minted === 'number' ? { ok: true, op: 'stop', minted: response.minted } : undefined;
+    }
+    const { token, expiresAt, masks, announced } = response;
+    const valid = response.op === 'token' &&
+        typeof token === 'string' &&
+        typeof expiresAt === 'number' &&
+        Array.isArray(masks) &&
+        masks.every(mask => typeof mask === 'string') &&
+        typeof announced === 'boolean';
+    return valid ? { ok: true, op: 'token', token, expiresAt, masks: masks, announced } : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/keeper/server.ts
+
+
+function createKeeperServer(options) {
+    return (0,external_node_net_namespaceObject.createServer)(socket => serveConnection(socket, options));
+}
+function serveConnection(socket, options) {
+    let received = '';
+    const timer = setTimeout(() => socket.destroy(), REQUEST_TIMEOUT_MS);
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('close', () => clearTimeout(timer));
+    socket.on('data', (chunk) => {
+        received += chunk;
+        const end = received.indexOf('\n');
+        if (end < 0 && Buffer.byteLength(received) <= MAX_REQUEST_BYTES)
+            return;
+        clearTimeout(timer);
+        socket.removeAllListeners('data');
+        const request = end < 0 ? undefined : parseRequest(received.slice(0, end), options.key);
+        if (!request) {
+            socket.destroy();
+            return;
+        }
+        void answer(request, options).then(response => {
+            socket.end(encodeResponse(response), () => {
+                if (request.op === 'stop')
+                    options.onStop();
+            });
+        });
+    });
+}
+async function answer(request, options) {
+    if (request.op === 'stop')
+        return { ok: true, op: 'stop', minted: options.keeper.minted };
+    try {
+        const { token, expiresAtMs, masks, announced } = await options.keeper.get(request.minValidity);
+        return { ok: true, op: 'token', token, expiresAt: expiresAtMs, masks, announced };
+    }
+    catch (error) {
+        return { ok: false, error: options.clean(error instanceof Error ? error.message : String(error)) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keeper/tokens.ts
+
+const DEFAULT_LIFETIME_SECONDS = 3600;
+const DEFAULT_MIN_VALIDITY_SECONDS = 300;
+function holdToken(token, obtainedAtMs, announced) {
+    const lifetimeMs = (token.expiresIn ?? DEFAULT_LIFETIME_SECONDS) * 1000;
+    const expiresAtMs = token.expiresAt ? token.expiresAt.getTime() : obtainedAtMs + lifetimeMs;
+    return { value: token.accessToken, expiresAtMs, lifetimeMs, announced };
+}
+class TokenKeeper {
+    mint;
+    now;
+    current;
+    next;
+    minting;
+    minted = 0;
+    constructor(first, mint, now) {
+        this.mint = mint;
+        this.now = now;
+        this.current = first;
+    }
+    minValidityMs(requestedSeconds) {
+        const lifetimeMs = (this.next ?? this.current).lifetimeMs;
+        if (requestedSeconds === undefined)
+            return Math.min(DEFAULT_MIN_VALIDITY_SECONDS * 1000, lifetimeMs / 2);
+        if (requestedSeconds * 1000 >= lifetimeMs) {
+            throw new ActionError(`--min-validity ${requestedSeconds} is not below the token's lifetime of ${lifetimeMs / 1000} s, so no ` +
+                'token could satisfy it: ask for less.');
+        }
+        return requestedSeconds * 1000;
+    }
+    async get(requestedSeconds) {
+        const minValidityMs = this.minValidityMs(requestedSeconds);
+        let token = this.usable(minValidityMs);
+        if (!token) {
+            await this.startMint();
+            token = this.usable(minValidityMs);
+            if (!token) {
+                throw new ActionError(`The new token is valid for less than the ${minValidityMs / 1000} s asked for: the endpoint issues ` +
+                    'shorter-lived tokens than before; ask for less with --min-validity.');
+            }
+        }
+        if (this.pastHalfLife(token) && !this.next && !this.minting) {
+            this.startMint().catch(() => undefined);
+        }
+        const masks = [token, this.next].filter(held => held !== undefined);
+        const answer = { token: token.value, expiresAtMs: token.expiresAtMs, masks: masks.map(held => held.value) };
+        const announced = token.announced;
+        for (const held of masks)
+            held.announced = true;
+        return { ...answer, announced };
+    }
+    usable(minValidityMs) {
+        const validFor = (held) => held.expiresAtMs - this.now();
+        if (validFor(this.current) >= minValidityMs)
+            return this.current;
+        if (this.next && validFor(this.next) >= minValidityMs) {
+            this.current = this.next;
+            this.next = undefined;
+            return this.current;
+        }
+        return undefined;
+    }
+    pastHalfLife(held) {
+        return this.now() >= held.expiresAtMs - held.lifetimeMs / 2;
+    }
+    startMint() {
+        this.minting ??= this.mint()
+            .then(held => {
+            this.minted++;
+            this.next = held;
+        })
+            .finally(() => {
+            this.minting = undefined;
+        });
+        return this.minting;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/keeper/serve.ts
+
+
+
+
+
+
+
+const DIRECTORY_CHECK_MS = 15_000;
+const MAX_LIFETIME_MS = 5 * 24 * 60 * 60 * 1000;
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+async function runKeeper(proc) {
+    proc.on('uncaughtException', () => proc.exit(70));
+    proc.on('unhandledRejection', () => proc.exit(70));
+    proc.stdout.on('error', () => undefined);
+    const { payload, settings, token } = decodePayload(await readAll(proc.stdin));
+    const redactor = new Redactor();
+    redactor.add(settings.clientSecret);
+    redactor.add(token.accessToken);
+    const log = {
+        redactor,
+        mask: value => redactor.add(value),
+        debug: () => undefined,
+        info: () => undefined
+    };
+    const environment = { extraCaFile: proc.env.NODE_EXTRA_CA_CERTS || undefined };
+    const keeper = new TokenKeeper(holdToken(token, payload.obtainedAtMs, true), async () => {
+        const obtainedAtMs = systemClock.now();
+        return holdToken(await exchangeToken(settings, environment, log, systemClock), obtainedAtMs, false);
+    }, () => systemClock.now());
+    const shutdown = (code = 0) => {
+        server.close();
+        if (proc.platform !== 'win32')
+            (0,external_node_fs_namespaceObject.rmSync)(payload.socket, { force: true });
+        proc.exit(code);
+    };
+    const server = createKeeperServer({
+        keeper,
+        key: payload.key,
+        clean: message => neutralizeLine(redactor.redact(message)),
+        onStop: () => shutdown()
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        if (proc.platform !== 'win32')
+            (0,external_node_fs_namespaceObject.rmSync)(payload.socket, { force: true });
+        server.listen(payload.socket, () => resolve());
+    });
+    server.on('error', () => undefined);
+    setInterval(() => {
+        if (!(0,external_node_fs_namespaceObject.existsSync)(payload.dir))
+            shutdown();
+    }, DIRECTORY_CHECK_MS).unref();
+    setTimeout(() => shutdown(), MAX_LIFETIME_MS).unref();
+    proc.stdout.end('ready\n');
+}
+function readAll(stream) {
+    return new Promise((resolve, reject) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk) => {
+            text += chunk;
+            if (text.length > MAX_PAYLOAD_BYTES)
+                reject(new Error('payload too large'));
+        });
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/keeper.ts
+
+runKeeper(process).catch(() => process.exit(70));
+

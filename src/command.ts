@@ -1,0 +1,15 @@
+// `datasaur-token`: the command that later steps call for a token (see keeper/token-command.ts).
+import { fstatSync } from 'node:fs'
+import { pendingLookups } from './exchange/lookup.js'
+import { installProcessGuard } from './runner/process-guard.js'
+import { runTokenCommand } from './keeper/token-command.js'
+
+const guard = installProcessGuard(process, {
+  pendingLookups,
+  reportFailure: output => output.line('stderr', 'datasaur-token: an unexpected internal error stopped the command.')
+})
+void runTokenCommand(process, {
+  output: guard.output,
+  fstat: fd => fstatSync(fd),
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+}).finally(() => guard.end())

@@ -1,0 +1,92 @@
+import { existsSync, rmSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import { exchangeToken, type ExchangeLog } from '../exchange/exchange.js'
+import { systemClock } from '../exchange/retry.js'
+import { neutralizeLine, Redactor } from '../text/log-text.js'
+import { decodePayload } from './payload.js'
+import { createKeeperServer } from './server.js'
+import { holdToken, TokenKeeper } from './tokens.js'
+
+/** The keeper ends when its channel directory has been gone this long at most (the runner empties RUNNER_TEMP). */
+export const DIRECTORY_CHECK_MS = 15_000
+/** GitHub's longest job: no keeper outlives it. */
+export const MAX_LIFETIME_MS = 5 * 24 * 60 * 60 * 1000
+/** What the keeper reads from the step, at most. */
+const MAX_PAYLOAD_BYTES = 1024 * 1024
+
+export interface KeeperProcess {
+  stdin: Readable
+  stdout: Writable
+  env: NodeJS.ProcessEnv
+  platform: NodeJS.Platform
+  exit(code?: number): void
+  on(event: 'uncaughtException' | 'unhandledRejection', listener: () => void): unknown
+}
+
+/**
+ * The keeper's life: read the payload from the step, listen, say `ready` on stdout (the step's pipe,
+ * closed after that), then mint and serve tokens until told to stop, until the channel directory
+ * disappears, or for at most five days. It prints nothing: its answers go to the command, which
+ * prints them through its own guard, so whatever it says is made safe here first.
+ */
+export async function runKeeper(proc: KeeperProcess): Promise<void> {
+  proc.on('uncaughtException', () => proc.exit(70))
+  proc.on('unhandledRejection', () => proc.exit(70))
+  proc.stdout.on('error', () => undefined)
+  const { payload, settings, token } = decodePayload(await readAll(proc.stdin))
+
+  const redactor = new Redactor()
+  redactor.add(settings.clientSecret)
+  redactor.add(token.accessToken)
+  const log: ExchangeLog = {
+    redactor,
+    mask: value => redactor.add(value),
+    debug: () => undefined,
+    info: () => undefined
+  }
+  const environment = { extraCaFile: proc.env.NODE_EXTRA_CA_CERTS || undefined }
+  const keeper = new TokenKeeper(
+    holdToken(token, payload.obtainedAtMs, true),
+    async () => {
+      const obtainedAtMs = systemClock.now()
+      return holdToken(await exchangeToken(settings, environment, log, systemClock), obtainedAtMs, false)
+    },
+    () => systemClock.now()
+  )
+
+  const shutdown = (code = 0): void => {
+    server.close()
+    if (proc.platform !== 'win32') rmSync(payload.socket, { force: true })
+    proc.exit(code)
+  }
+  const server = createKeeperServer({
+    keeper,
+    key: payload.key,
+    clean: message => neutralizeLine(redactor.redact(message)),
+    onStop: () => shutdown()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    if (proc.platform !== 'win32') rmSync(payload.socket, { force: true })
+    server.listen(payload.socket, () => resolve())
+  })
+  server.on('error', () => undefined)
+  setInterval(() => {
+    if (!existsSync(payload.dir)) shutdown()
+  }, DIRECTORY_CHECK_MS).unref()
+  setTimeout(() => shutdown(), MAX_LIFETIME_MS).unref()
+  proc.stdout.end('ready\n')
+}
+
+function readAll(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => {
+      text += chunk
+      if (text.length > MAX_PAYLOAD_BYTES) reject(new Error('payload too large'))
+    })
+    stream.on('end', () => resolve(text))
+    stream.on('error', reject)
+  })
+}

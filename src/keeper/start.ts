@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ActionError } from '../errors.js'
+import type { Settings } from '../inputs.js'
+import type { Token } from '../exchange/token-response.js'
+import { channelDir, channelFilePath, commandDir, socketLocation, type ChannelFile } from './channel.js'
+import { keeperEnvironment } from './environment.js'
+import { encodePayload } from './payload.js'
+import { commandScripts } from './scripts.js'
+import { CHANNEL_STATE } from './post-step.js'
+import { stopKeeper } from './stop.js'
+
+/** How long the step waits for the keeper to say it listens. */
+export const READY_TIMEOUT_MS = 10_000
+
+export interface KeeperStartOptions {
+  env: NodeJS.ProcessEnv
+  runnerTemp: string
+  /** The directory of the action's bundles: keeper/index.js and command/index.js are below it. */
+  distDir: string
+  /** The Node binary the action runs on; the keeper and the command run on it too. */
+  node: string
+  platform: NodeJS.Platform
+  readyTimeoutMs?: number
+}
+
+export interface StartedKeeper {
+  /** The directory to add to GITHUB_PATH: it holds `datasaur-token`. */
+  commandDir: string
+  /** The GITHUB_STATE entry that tells the post step where the keeper is: the channel directory. */
+  state: [name: string, value: string]
+  /** Ends the keeper again: when the step fails after it started, nothing of it may stay. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the job's token keeper (stopping an earlier one of this job first), hands it the settings
+ * and the token through its stdin, waits for it to listen, and writes the command that asks it for
+ * tokens. The keeper is detached, with a hidden window on Windows, and holds none of the step's
+ * streams: the runner waits for a step's pipes to close, and kills what still holds them.
+ */
+export async function startKeeper(
+  settings: Settings,
+  token: Token,
+  obtainedAtMs: number,
+  options: KeeperStartOptions
+): Promise<StartedKeeper> {
+  const dir = channelDir(options.runnerTemp)
+  await stopKeeper(dir)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
+  const key = randomBytes(32).toString('hex')
+  const location = socketLocation(dir, options.platform, randomBytes(8).toString('hex'))
+  const child = spawn(options.node, [join(options.distDir, 'keeper', 'index.js')], {
+    detached: true,
+    windowsHide: true,
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: keeperEnvironment(options.env),
+    // Not the workspace or RUNNER_TEMP: on Windows a process's working directory cannot be removed.
+    cwd: tmpdir()
+  })
+  child.stdin?.on('error', () => undefined)
+  child.stdin?.end(encodePayload(settings, token, { obtainedAtMs, key, socket: location.socket, dir }))
+  try {
+    await ready(child, options.readyTimeoutMs ?? READY_TIMEOUT_MS)
+  } catch (error) {
+    child.kill('SIGKILL')
+    await stopKeeper(dir, 0)
+    throw new ActionError(
+      `The token keeper that refresh: true starts did not start (${(error as Error).message}), so nothing was ` +
+        'published. Re-run the job; if it fails again, set refresh: false and request a token in each step that needs one.'
+    )
+  }
+  child.unref()
+  const channel: ChannelFile = { key, ...location }
+  writeFileSync(channelFilePath(dir), JSON.stringify(channel), { mode: 0o600 })
+  const bin = commandDir(dir)
+  mkdirSync(bin, { mode: 0o700 })
+  const scripts = commandScripts(options.node, join(options.distDir, 'command', 'index.js'), channelFilePath(dir))
+  writeFileSync(join(bin, 'datasaur-token'), scripts.posix, { mode: 0o700 })
+  writeFileSync(join(bin, 'datasaur-token.cmd'), scripts.windows, { mode: 0o700 })
+  return { commandDir: bin, state: [CHANNEL_STATE, dir], stop: async () => void (await stopKeeper(dir)) }
+}
+
+/** Resolves when the keeper says `ready` on its stdout; rejects when it ends, or is silent too long. */
+function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let said = ''
+    const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
+    const done = (error?: Error): void => {
+      clearTimeout(timer)
+      child.stdout?.destroy()
+      child.removeAllListeners('exit')
+      if (error) reject(error)
+      else resolve()
+    }
+    child.on('error', error => done(new Error((error as NodeJS.ErrnoException).code ?? 'spawn failed')))
+    child.on('exit', code => done(new Error(`it ended with exit code ${code}`)))
+    child.stdout?.setEncoding('utf8')
+    child.stdout?.on('data', (chunk: string) => {
+      said += chunk
+      if (said.startsWith('ready\n')) done()
+    })
+  })
+}
