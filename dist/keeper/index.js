@@ -2299,7 +2299,7 @@ class TokenKeeper {
 const DIRECTORY_CHECK_MS = 15_000;
 const MAX_LIFETIME_MS = 5 * 24 * 60 * 60 * 1000;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
-async function runKeeper(proc) {
+async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifetimeMs = MAX_LIFETIME_MS } = {}) {
     proc.on('uncaughtException', () => proc.exit(70));
     proc.on('unhandledRejection', () => proc.exit(70));
     proc.stdout.on('error', () => undefined);
@@ -2318,7 +2318,10 @@ async function runKeeper(proc) {
         const obtainedAtMs = systemClock.now();
         return holdToken(await exchangeToken(settings, environment, log, systemClock), obtainedAtMs, false);
     }, () => systemClock.now());
+    const timers = [];
     const shutdown = (code = 0) => {
+        for (const timer of timers)
+            clearTimeout(timer);
         server.close();
         if (proc.platform !== 'win32')
             (0,external_node_fs_namespaceObject.rmSync)(payload.socket, { force: true });
@@ -2337,11 +2340,10 @@ async function runKeeper(proc) {
         server.listen(payload.socket, () => resolve());
     });
     server.on('error', () => undefined);
-    setInterval(() => {
+    timers.push(setInterval(() => {
         if (!(0,external_node_fs_namespaceObject.existsSync)(payload.dir))
             shutdown();
-    }, DIRECTORY_CHECK_MS).unref();
-    setTimeout(() => shutdown(), MAX_LIFETIME_MS).unref();
+    }, directoryCheckMs).unref(), setTimeout(() => shutdown(), maxLifetimeMs).unref());
     proc.stdout.end('ready\n');
 }
 function readAll(stream) {

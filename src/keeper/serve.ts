@@ -29,7 +29,10 @@ export interface KeeperProcess {
  * disappears, or for at most five days. It prints nothing: its answers go to the command, which
  * prints them through its own guard, so whatever it says is made safe here first.
  */
-export async function runKeeper(proc: KeeperProcess): Promise<void> {
+export async function runKeeper(
+  proc: KeeperProcess,
+  { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifetimeMs = MAX_LIFETIME_MS } = {}
+): Promise<void> {
   proc.on('uncaughtException', () => proc.exit(70))
   proc.on('unhandledRejection', () => proc.exit(70))
   proc.stdout.on('error', () => undefined)
@@ -54,7 +57,9 @@ export async function runKeeper(proc: KeeperProcess): Promise<void> {
     () => systemClock.now()
   )
 
+  const timers: NodeJS.Timeout[] = []
   const shutdown = (code = 0): void => {
+    for (const timer of timers) clearTimeout(timer)
     server.close()
     if (proc.platform !== 'win32') rmSync(payload.socket, { force: true })
     proc.exit(code)
@@ -71,10 +76,12 @@ export async function runKeeper(proc: KeeperProcess): Promise<void> {
     server.listen(payload.socket, () => resolve())
   })
   server.on('error', () => undefined)
-  setInterval(() => {
-    if (!existsSync(payload.dir)) shutdown()
-  }, DIRECTORY_CHECK_MS).unref()
-  setTimeout(() => shutdown(), MAX_LIFETIME_MS).unref()
+  timers.push(
+    setInterval(() => {
+      if (!existsSync(payload.dir)) shutdown()
+    }, directoryCheckMs).unref(),
+    setTimeout(() => shutdown(), maxLifetimeMs).unref()
+  )
   proc.stdout.end('ready\n')
 }
 

@@ -1,0 +1,489 @@
+// The keeper's channel in this process: the server, the client, the command, the stop and the post
+// step, over a real Unix socket in a private directory, with the keeper's tokens minted by the test.
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type Stats } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  channelDir,
+  channelFilePath,
+  commandDir,
+  KeeperUnreachable,
+  MAX_SOCKET_PATH_BYTES,
+  readChannel,
+  requestKeeper,
+  socketLocation,
+  type ChannelFile
+} from '../src/keeper/channel.js'
+import { runPostStep } from '../src/keeper/post-step.js'
+import { createKeeperServer } from '../src/keeper/server.js'
+import { stopKeeper } from '../src/keeper/stop.js'
+import { MASK_SETTLE_MS, NO_KEEPER, runTokenCommand, USAGE, type CommandProcess } from '../src/keeper/token-command.js'
+import { TokenKeeper, type HeldToken } from '../src/keeper/tokens.js'
+import { OutputGuard } from '../src/runner/output-guard.js'
+
+const KEY = 'c'.repeat(64)
+const cleanups: (() => void | Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function held(value: string, validForS: number, announced = false): HeldToken {
+  return { value, expiresAtMs: Date.now() + validForS * 1000, lifetimeMs: 3600_000, announced }
+}
+
+/** A keeper listening in a fresh channel directory; `mint` answers its mints. */
+async function listeningKeeper(first: HeldToken, mint: () => Promise<HeldToken> = async () => held('minted', 3600)) {
+  const temp = mkdtempSync(join(tmpdir(), 'datasaur-channel-'))
+  cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+  const dir = channelDir(temp)
+  mkdirSync(dir, { mode: 0o700 })
+  const channel: ChannelFile = { key: KEY, ...socketLocation(dir, process.platform, 'test') }
+  writeFileSync(channelFilePath(dir), JSON.stringify(channel))
+  const keeper = new TokenKeeper(first, mint, () => Date.now())
+  let stopped = 0
+  const server = createKeeperServer({
+    keeper,
+    key: KEY,
+    clean: message => message.replace('SECRET', '***'),
+    onStop: () => {
+      stopped++
+      server.close()
+    }
+  })
+  await new Promise<void>(resolve => server.listen(channel.socket, resolve))
+  cleanups.push(() => new Promise<void>(resolve => server.close(() => resolve())))
+  return { dir, channel, keeper, server, stops: () => stopped }
+}
+
+/** A recording stand-in for the command's process and its output guard. */
+function commandProcess(
+  args: string[],
+  streams: { stderr?: Partial<Stats>; stdout?: Partial<Stats>; tty?: boolean } = {}
+) {
+  const written: string[] = []
+  const sleeps: number[] = []
+  const order: string[] = []
+  const stdout = {
+    write(text: string, callback?: () => void) {
+      written.push(text)
+      order.push('stdout')
+      callback?.()
+      return true
+    }
+  }
+  const stderrLines: string[] = []
+  const guard = new OutputGuard({
+    stdout: {
+      write(_: string | Uint8Array, ...rest: unknown[]) {
+        ;(rest.find(arg => typeof arg === 'function') as (() => void) | undefined)?.()
+        return true
+      }
+    },
+    stderr: {
+      write(chunk: string | Uint8Array, ...rest: unknown[]) {
+        stderrLines.push(String(chunk))
+        order.push('stderr')
+        ;(rest.find(arg => typeof arg === 'function') as (() => void) | undefined)?.()
+        return true
+      }
+    }
+  })
+  const pipe = (ino: number): Partial<Stats> => ({
+    isFile: () => false,
+    isCharacterDevice: () => false,
+    isFIFO: () => true,
+    isSocket: () => false,
+    dev: 1,
+    ino
+  })
+  const stats: Record<number, Partial<Stats>> = { 1: streams.stdout ?? pipe(10), 2: streams.stderr ?? pipe(20) }
+  const proc: CommandProcess = {
+    argv: ['node', 'command', ...args],
+    platform: 'linux',
+    stdout,
+    stderr: { isTTY: streams.tty }
+  }
+  const run = () =>
+    runTokenCommand(proc, {
+      output: guard,
+      fstat: fd => stats[fd] as Stats,
+      sleep: async ms => {
+        sleeps.push(ms)
+        order.push(`sleep ${ms}`)
+      }
+    })
+  return { proc, run, written, stderrLines, sleeps, order, pipe }
+}
+
+describe('socketLocation', () => {
+  it('puts the socket in the channel directory when its path fits every platform', () => {
+    expect(socketLocation('/home/runner/work/_temp/datasaur-token', 'linux', 'x')).toEqual({
+      socket: '/home/runner/work/_temp/datasaur-token/keeper.sock'
+    })
+  })
+
+  it('uses a named pipe on Windows', () => {
+    expect(socketLocation('D:\\a\\_temp\\datasaur-token', 'win32', 'abc')).toEqual({
+      socket: '\\\\.\\pipe\\datasaur-token-abc'
+    })
+  })
+
+  it('makes a private directory elsewhere when the channel directory is too deep', () => {
+    const deep = `/${'d'.repeat(MAX_SOCKET_PATH_BYTES - '/keeper.sock'.length - 1)}`
+    expect(socketLocation(deep, 'darwin', 'x')).toEqual({ socket: `${deep}/keeper.sock` })
+    const deeper = `${deep}d`
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-short-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const location = socketLocation(deeper, 'darwin', 'x', temp)
+    expect(location.socketDir).toMatch(new RegExp(`^${temp}/dtk-`))
+    expect(location.socket).toBe(`${location.socketDir}/keeper.sock`)
+    expect(existsSync(location.socketDir ?? '')).toBe(true)
+  })
+
+  it('falls back to /tmp when the temporary directory is long too', () => {
+    const location = socketLocation(`/${'d'.repeat(200)}`, 'linux', 'x', `/${'t'.repeat(61)}`)
+    cleanups.push(() => rmSync(location.socketDir ?? '', { recursive: true, force: true }))
+    expect(location.socketDir).toMatch(/^\/tmp\/dtk-/)
+  })
+
+  it('names the channel directory and the command directory under RUNNER_TEMP', () => {
+    expect(channelDir('/t')).toBe('/t/datasaur-token')
+    expect(channelFilePath('/t/datasaur-token')).toBe('/t/datasaur-token/channel.json')
+    expect(commandDir('/t/datasaur-token')).toBe('/t/datasaur-token/bin')
+  })
+})
+
+describe('readChannel', () => {
+  it.each([
+    ['no file', undefined],
+    ['no JSON', 'x'],
+    ['null', 'null'],
+    ['no socket', JSON.stringify({ key: KEY })],
+    ['no key', JSON.stringify({ socket: '/s' })],
+    ['a key of the wrong form', JSON.stringify({ socket: '/s', key: 'short' })]
+  ])('finds no channel in %s', (_, content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'datasaur-read-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    if (content !== undefined) writeFileSync(channelFilePath(dir), content)
+    expect(readChannel(dir)).toBeUndefined()
+  })
+})
+
+describe('the keeper server and its client', () => {
+  it('answers a token request with the key, and says how many it minted when stopped', async () => {
+    const { channel, stops } = await listeningKeeper(held('first', 3600, true))
+    expect(await requestKeeper(channel, { op: 'token' }, 2000)).toEqual({
+      ok: true,
+      op: 'token',
+      token: 'first',
+      expiresAt: expect.any(Number),
+      masks: ['first'],
+      announced: true
+    })
+    expect(await requestKeeper(channel, { op: 'stop' }, 2000)).toEqual({ ok: true, op: 'stop', minted: 0 })
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(stops()).toBe(1)
+  })
+
+  it('answers a failure with its message made safe', async () => {
+    const { channel } = await listeningKeeper(held('first', 10), async () => {
+      throw new Error('endpoint down for SECRET')
+    })
+    expect(await requestKeeper(channel, { op: 'token' }, 2000)).toEqual({ ok: false, error: 'endpoint down for ***' })
+  })
+
+  it('says a thrown value that is no Error as text', async () => {
+    const { channel } = await listeningKeeper(held('first', 10), () => Promise.reject('plain'))
+    expect(await requestKeeper(channel, { op: 'token' }, 2000)).toEqual({ ok: false, error: 'plain' })
+  })
+
+  it('drops, unanswered, a request without the key, one that is too long, and one that never ends', async () => {
+    const { channel } = await listeningKeeper(held('first', 3600))
+    const wrong = { ...channel, key: 'd'.repeat(64) }
+    await expect(requestKeeper(wrong, { op: 'token' }, 2000)).rejects.toThrow('the connection closed without an answer')
+    const { connect } = await import('node:net')
+    const send = (text: string) =>
+      new Promise<string>(resolve => {
+        let received = ''
+        const socket = connect(channel.socket, () => socket.write(text))
+        socket.on('data', chunk => (received += chunk))
+        socket.on('close', () => resolve(received))
+        socket.on('error', () => undefined)
+      })
+    expect(await send(`{"op":"token","key":"${KEY}","pad":"${'x'.repeat(5000)}"`)).toBe('')
+    expect(await send('{"op":"tok')).toBe('')
+  }, 10_000)
+
+  it('the client says when nothing listens, and when the answer is not the keeper’s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datasaur-none-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const missing = { socket: join(dir, 'none.sock'), key: KEY }
+    await expect(requestKeeper(missing, { op: 'token' }, 2000)).rejects.toEqual(new KeeperUnreachable('ENOENT'))
+
+    const impostor: Server = createServer(socket => socket.resume().end('HTTP/1.1 400 Bad Request\n'))
+    const socket = join(dir, 'impostor.sock')
+    await new Promise<void>(resolve => impostor.listen(socket, resolve))
+    cleanups.push(() => new Promise<void>(resolve => impostor.close(() => resolve())))
+    await expect(requestKeeper({ socket, key: KEY }, { op: 'token' }, 2000)).rejects.toThrow(
+      'an answer that is not the keeper’s'
+    )
+
+    const silent: Server = createServer(socket => socket.resume())
+    const silentSocket = join(dir, 'silent.sock')
+    await new Promise<void>(resolve => silent.listen(silentSocket, resolve))
+    cleanups.push(() => new Promise<void>(resolve => silent.close(() => resolve())))
+    cleanups.push(() => new Promise<void>(resolve => silent.getConnections(() => resolve())))
+    await expect(requestKeeper({ socket: silentSocket, key: KEY }, { op: 'token' }, 100)).rejects.toThrow(
+      'no answer within 0 s'
+    )
+  })
+})
+
+describe('datasaur-token', () => {
+  it('announces the masks on stderr, then prints the token on stdout', async () => {
+    const { channel, dir } = await listeningKeeper(held('first-token', 3600, true))
+    const command = commandProcess(['--channel', channelFilePath(dir)])
+    await command.run()
+
+    expect(command.stderrLines).toEqual(['::add-mask::first-token\n'])
+    expect(command.written).toEqual(['first-token\n'])
+    expect(command.order).toEqual(['stderr', 'stdout'])
+    expect(command.sleeps).toEqual([])
+    expect(command.proc.exitCode).toBeUndefined()
+    void channel
+  })
+
+  it('waits after the mask of a token nobody announced before', async () => {
+    const { dir } = await listeningKeeper(held('old', 1), async () => held('new%token', 3600))
+    const command = commandProcess([`--channel=${channelFilePath(dir)}`, '--min-validity', '60'])
+    await command.run()
+
+    expect(command.stderrLines).toEqual(['::add-mask::new%25token\n', ''])
+    expect(command.order).toEqual(['stderr', 'stderr', `sleep ${MASK_SETTLE_MS}`, 'stdout'])
+    expect(command.written).toEqual(['new%token\n'])
+  })
+
+  it('passes the validity asked for, in either form', async () => {
+    const { dir } = await listeningKeeper(held('first', 100, true), async () => held('second', 3600))
+    const short = commandProcess(['--channel', channelFilePath(dir), '--min-validity=50'])
+    await short.run()
+    expect(short.written).toEqual(['first\n'])
+    const long = commandProcess(['--channel', channelFilePath(dir), '--min-validity', '150'])
+    await long.run()
+    expect(long.written).toEqual(['second\n'])
+  })
+
+  it('prints its usage with --help, even without a channel', async () => {
+    const command = commandProcess(['--help'])
+    await command.run()
+    expect(command.written).toEqual([`${USAGE}\n`])
+    expect(command.proc.exitCode).toBeUndefined()
+    const short = commandProcess(['-h'])
+    await short.run()
+    expect(short.written).toEqual([`${USAGE}\n`])
+  })
+
+  it.each([
+    [['--min-validity'], '--min-validity needs a value.'],
+    [['--min-validity', '5m'], "--min-validity must be a whole number of seconds; got '5m'."],
+    [['--min-validity', '-1'], "--min-validity must be a whole number of seconds; got '-1'."],
+    [['--min-validity', '1234567890'], "--min-validity must be a whole number of seconds; got '1234567890'."],
+    [['--verbose'], "unknown argument '--verbose'."],
+    [[], 'this command is started by the datasaur-token script.']
+  ])('refuses the arguments %j with exit code 2', async (args, message) => {
+    const command = commandProcess(args)
+    await command.run()
+    expect(command.proc.exitCode).toBe(2)
+    expect(command.stderrLines[0]).toMatch(
+      new RegExp(`^datasaur-token: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
+    )
+    expect(command.written).toEqual([])
+  })
+
+  it.each([
+    ['a file', { isFile: () => true }, 'a file'],
+    ['/dev/null', { isFile: () => false, isCharacterDevice: () => true }, 'a device such as /dev/null'],
+    [
+      'neither pipe nor socket',
+      { isFile: () => false, isCharacterDevice: () => false, isFIFO: () => false, isSocket: () => false },
+      'not a pipe'
+    ]
+  ])('refuses when stderr is %s', async (_, stats, problem) => {
+    const { dir } = await listeningKeeper(held('first', 3600, true))
+    const command = commandProcess(['--channel', channelFilePath(dir)], { stderr: stats as Partial<Stats> })
+    await command.run()
+    expect(command.proc.exitCode).toBe(2)
+    expect(command.stderrLines).toEqual([
+      `datasaur-token: stderr is ${problem}, so the mask of the token would not reach the runner before the ` +
+        'token: let stderr go to the step log (no 2>/dev/null, 2>&1 or 2>file on this command).\n'
+    ])
+    expect(command.written).toEqual([])
+  })
+
+  it('refuses when stderr is the pipe stdout is, and takes a socket, a terminal, or another pipe', async () => {
+    const { dir } = await listeningKeeper(held('first', 3600, true))
+    const same = commandProcess(['--channel', channelFilePath(dir)])
+    const merged = commandProcess(['--channel', channelFilePath(dir)], { stdout: same.pipe(20) })
+    await merged.run()
+    expect(merged.stderrLines[0]).toMatch(/^datasaur-token: stderr is the same pipe as stdout/)
+    const otherDevice = commandProcess(['--channel', channelFilePath(dir)], { stdout: { ...same.pipe(20), dev: 2 } })
+    await otherDevice.run()
+    expect(otherDevice.written).toEqual(['first\n'])
+    const socket = commandProcess(['--channel', channelFilePath(dir)], {
+      stderr: { ...same.pipe(20), isFIFO: () => false, isSocket: () => true }
+    })
+    await socket.run()
+    expect(socket.written).toEqual(['first\n'])
+    const tty = commandProcess(['--channel', channelFilePath(dir)], { tty: true, stderr: { isFile: () => true } })
+    await tty.run()
+    expect(tty.written).toEqual(['first\n'])
+  })
+
+  it('refuses a closed stderr, and takes a closed stdout', async () => {
+    const { dir } = await listeningKeeper(held('first', 3600, true))
+    const closed = commandProcess(['--channel', channelFilePath(dir)])
+    const run = (fstat: (fd: number) => Stats) =>
+      runTokenCommand(closed.proc, {
+        output: new OutputGuard({ stdout: { write: () => true }, stderr: { write: () => true } }),
+        fstat,
+        sleep: async () => undefined
+      })
+    await run(fd => {
+      if (fd === 2) throw new Error('EBADF')
+      return closed.pipe(10) as Stats
+    })
+    expect(closed.proc.exitCode).toBe(2)
+    closed.proc.exitCode = undefined
+    await run(fd => {
+      if (fd === 1) throw new Error('EBADF')
+      return closed.pipe(20) as Stats
+    })
+    expect(closed.proc.exitCode).toBeUndefined()
+    expect(closed.written).toEqual(['first\n'])
+  })
+
+  it('on Windows refuses only files and devices: a pipe cannot be told from another', async () => {
+    const { dir } = await listeningKeeper(held('first', 3600, true))
+    const command = commandProcess(['--channel', channelFilePath(dir)], {
+      stderr: {
+        isFile: () => false,
+        isCharacterDevice: () => false,
+        isFIFO: () => false,
+        isSocket: () => false,
+        dev: 0,
+        ino: 0
+      },
+      stdout: { dev: 0, ino: 0 }
+    })
+    command.proc.platform = 'win32'
+    await command.run()
+    expect(command.written).toEqual(['first\n'])
+  })
+
+  it('says that no keeper runs when the channel file or the keeper is gone', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-gone-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const none = commandProcess(['--channel', join(temp, 'datasaur-token', 'channel.json')])
+    await none.run()
+    expect(none.stderrLines).toEqual([`datasaur-token: ${NO_KEEPER}\n`])
+    expect(none.proc.exitCode).toBe(1)
+
+    mkdirSync(join(temp, 'datasaur-token'))
+    writeFileSync(
+      join(temp, 'datasaur-token', 'channel.json'),
+      JSON.stringify({ socket: join(temp, 'x.sock'), key: KEY })
+    )
+    const gone = commandProcess(['--channel', join(temp, 'datasaur-token', 'channel.json')])
+    await gone.run()
+    expect(gone.stderrLines).toEqual([`datasaur-token: ${NO_KEEPER}\n`])
+  })
+
+  it('says when the keeper does not answer, and passes on its failures', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-odd-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const socket = join(temp, 'odd.sock')
+    const odd: Server = createServer(s => s.resume().end('garbage\n'))
+    await new Promise<void>(resolve => odd.listen(socket, resolve))
+    cleanups.push(() => new Promise<void>(resolve => odd.close(() => resolve())))
+    writeFileSync(join(temp, 'channel.json'), JSON.stringify({ socket, key: KEY }))
+    const command = commandProcess(['--channel', join(temp, 'channel.json')])
+    await command.run()
+    expect(command.stderrLines).toEqual([
+      'datasaur-token: the token keeper did not answer (an answer that is not the keeper’s); it may have stopped. ' +
+        'Re-run the step that starts it (refresh: true) if this happens again.\n'
+    ])
+    expect(command.proc.exitCode).toBe(1)
+
+    const { dir } = await listeningKeeper(held('first', 1), async () => {
+      throw new Error('The token endpoint answered HTTP 503.\n::error::x')
+    })
+    const failing = commandProcess(['--channel', channelFilePath(dir)])
+    await failing.run()
+    expect(failing.stderrLines).toEqual(['datasaur-token: The token endpoint answered HTTP 503. ::error::x\n'])
+    expect(failing.proc.exitCode).toBe(1)
+  })
+})
+
+describe('stopKeeper and the post step', () => {
+  it('stops the keeper over the channel, removes its directory, and says how many tokens it minted', async () => {
+    const { dir, keeper, stops } = await listeningKeeper(held('first', 3600, true))
+    keeper.minted = 2
+    const lines: string[] = []
+    const output = new OutputGuard({
+      stdout: { write: (chunk: string | Uint8Array) => !!lines.push(String(chunk)) },
+      stderr: { write: () => true }
+    })
+    await runPostStep({ STATE_keeper_channel: dir }, output)
+
+    expect(lines).toEqual(['Stopped the token keeper; it minted 2 tokens after the first.\n'])
+    expect(existsSync(dir)).toBe(false)
+    expect(stops()).toBe(1)
+  })
+
+  it('says one token in the singular, and that the keeper had stopped when it does not answer', async () => {
+    const { dir, keeper, server } = await listeningKeeper(held('first', 3600, true))
+    keeper.minted = 1
+    const lines: string[] = []
+    const output = new OutputGuard({
+      stdout: { write: (chunk: string | Uint8Array) => !!lines.push(String(chunk)) },
+      stderr: { write: () => true }
+    })
+    await runPostStep({ STATE_keeper_channel: dir }, output)
+    expect(lines).toEqual(['Stopped the token keeper; it minted 1 token after the first.\n'])
+
+    await new Promise<void>(resolve => server.close(() => resolve()))
+    mkdirSync(dir)
+    writeFileSync(channelFilePath(dir), JSON.stringify({ socket: join(dir, 'gone.sock'), key: KEY }))
+    await runPostStep({ STATE_keeper_channel: dir }, output)
+    expect(lines[1]).toBe('The token keeper had already stopped; its directory was removed.\n')
+    expect(existsSync(dir)).toBe(false)
+  })
+
+  it('prints nothing and touches nothing without the state of refresh: true', async () => {
+    const lines: string[] = []
+    const output = new OutputGuard({
+      stdout: { write: (chunk: string | Uint8Array) => !!lines.push(String(chunk)) },
+      stderr: { write: () => true }
+    })
+    await runPostStep({}, output)
+    expect(lines).toEqual([])
+  })
+
+  it('removes the socket’s own directory too, and reports what it found', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-stop-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const dir = join(temp, 'datasaur-token')
+    const socketDir = join(temp, 'dtk-1')
+    mkdirSync(dir)
+    mkdirSync(socketDir)
+    writeFileSync(channelFilePath(dir), JSON.stringify({ socket: join(socketDir, 'keeper.sock'), key: KEY, socketDir }))
+
+    expect(await stopKeeper(dir, 500)).toEqual({ found: true, minted: undefined })
+    expect(existsSync(socketDir)).toBe(false)
+    expect(existsSync(dir)).toBe(false)
+    expect(await stopKeeper(dir, 500)).toEqual({ found: false, minted: undefined })
+  })
+})

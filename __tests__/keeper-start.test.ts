@@ -1,0 +1,206 @@
+// The keeper's start (src/keeper/start.ts, spawning the committed keeper bundle) and its life
+// (src/keeper/serve.ts, run in this process with a stand-in for its process), against a loopback
+// token endpoint.
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { ActionError } from '../src/errors.js'
+import { getSettings, type InputName } from '../src/inputs.js'
+import { channelDir, channelFilePath, readChannel, requestKeeper, socketLocation } from '../src/keeper/channel.js'
+import { encodePayload } from '../src/keeper/payload.js'
+import { runKeeper, type KeeperProcess } from '../src/keeper/serve.js'
+import { startKeeper } from '../src/keeper/start.js'
+import { ROOT } from './support/run-action.js'
+import { json, startTokenServer } from './support/token-server.js'
+
+const SECRET = 'St4rt-Secret-Value-9'
+const KEY = 'e'.repeat(64)
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function setUp(serverOptions: Parameters<typeof startTokenServer>[0] = {}) {
+  const server = await startTokenServer({ clientId: 'start-client', clientSecret: SECRET, ...serverOptions })
+  cleanups.push(server.close)
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'datasaur-start-'))
+  cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }))
+  const inputs: Record<string, string> = {
+    client_id: 'start-client',
+    client_secret: SECRET,
+    base_url: server.baseUrl,
+    refresh: 'true',
+    max_attempts: '1'
+  }
+  const settings = getSettings({ getInput: (name: InputName) => inputs[name] ?? '', setSecret: () => undefined })
+  return { server, runnerTemp, settings }
+}
+
+const token = {
+  accessToken: 'published-token',
+  tokenType: 'bearer',
+  expiresIn: 3600,
+  expiresAt: new Date(Date.now() + 3600_000)
+}
+
+describe('startKeeper', () => {
+  it('starts the keeper, writes the channel and the command, and the keeper serves the published token', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const keeper = await startKeeper(settings, token, Date.now(), {
+      env: { PATH: process.env.PATH, RUNNER_TEMP: runnerTemp, INPUT_CLIENT_SECRET: SECRET },
+      runnerTemp,
+      distDir: join(ROOT, 'dist'),
+      node: process.execPath,
+      platform: process.platform
+    })
+    cleanups.push(() => keeper.stop())
+    const dir = channelDir(runnerTemp)
+
+    expect(keeper.commandDir).toBe(join(dir, 'bin'))
+    expect(keeper.state).toEqual(['keeper_channel', dir])
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    expect(statSync(channelFilePath(dir)).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'bin', 'datasaur-token')).mode & 0o777).toBe(0o700)
+    expect(readFileSync(join(dir, 'bin', 'datasaur-token'), 'utf8')).toContain(
+      join(ROOT, 'dist', 'command', 'index.js')
+    )
+    expect(readFileSync(join(dir, 'bin', 'datasaur-token.cmd'), 'utf8')).toContain('%*')
+    const channel = readChannel(dir)
+    expect(channel?.socket).toBe(join(dir, 'keeper.sock'))
+    expect(await requestKeeper(channel!, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
+
+    await keeper.stop()
+    expect(existsSync(dir)).toBe(false)
+  })
+
+  it('stops the keeper an earlier step of the job started', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const options = {
+      env: { PATH: process.env.PATH },
+      runnerTemp,
+      distDir: join(ROOT, 'dist'),
+      node: process.execPath,
+      platform: process.platform
+    }
+    const first = await startKeeper(settings, token, Date.now(), options)
+    const firstChannel = readChannel(channelDir(runnerTemp))!
+    const second = await startKeeper(settings, { ...token, accessToken: 'second-token' }, Date.now(), options)
+    cleanups.push(() => second.stop())
+    void first
+
+    await expect(requestKeeper(firstChannel, { op: 'token' }, 2000)).rejects.toThrow()
+    const channel = readChannel(channelDir(runnerTemp))!
+    expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ token: 'second-token' })
+  })
+
+  it('fails, leaving nothing, when the keeper does not start', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const broken = mkdtempSync(join(tmpdir(), 'datasaur-broken-'))
+    cleanups.push(() => rmSync(broken, { recursive: true, force: true }))
+    mkdirSync(join(broken, 'keeper'))
+    writeFileSync(join(broken, 'keeper', 'index.js'), 'process.exit(3)\n')
+    const options = { env: {}, runnerTemp, distDir: broken, node: process.execPath, platform: process.platform }
+
+    const failure = startKeeper(settings, token, Date.now(), options)
+    await expect(failure).rejects.toThrow(ActionError)
+    await expect(failure).rejects.toThrow(
+      'The token keeper that refresh: true starts did not start (it ended with exit code 3), so nothing was published.'
+    )
+    expect(existsSync(channelDir(runnerTemp))).toBe(false)
+  })
+
+  it('fails when the keeper does not say it is ready in time, and when Node cannot be run', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const silent = mkdtempSync(join(tmpdir(), 'datasaur-silent-'))
+    cleanups.push(() => rmSync(silent, { recursive: true, force: true }))
+    mkdirSync(join(silent, 'keeper'))
+    writeFileSync(
+      join(silent, 'keeper', 'index.js'),
+      'process.stdout.write("ready?\\n"); setTimeout(() => {}, 60000)\n'
+    )
+    const options = { env: {}, runnerTemp, distDir: silent, node: process.execPath, platform: process.platform }
+
+    await expect(startKeeper(settings, token, Date.now(), { ...options, readyTimeoutMs: 300 })).rejects.toThrow(
+      'did not start (no answer within 0.3 s)'
+    )
+    await expect(
+      startKeeper(settings, token, Date.now(), { ...options, node: join(silent, 'no-node') })
+    ).rejects.toThrow('did not start (ENOENT)')
+  })
+})
+
+/** runKeeper in this process: its stdin gets the payload, its exit is recorded. */
+async function keeperInProcess(options: { directoryCheckMs?: number; maxLifetimeMs?: number } = {}) {
+  const { server, runnerTemp, settings } = await setUp({ expiresIn: 3600 })
+  const dir = channelDir(runnerTemp)
+  mkdirSync(dir)
+  const location = socketLocation(dir, process.platform, 'in-process')
+  const stdin = new PassThrough()
+  const stdout = new PassThrough()
+  let said = ''
+  stdout.on('data', chunk => (said += chunk))
+  const exits: number[] = []
+  const proc: KeeperProcess = {
+    stdin,
+    stdout,
+    env: {},
+    platform: process.platform,
+    exit: code => void exits.push(code ?? 0),
+    on: () => undefined
+  }
+  stdin.end(
+    encodePayload(
+      settings,
+      { ...token, expiresAt: new Date(Date.now() + 1000) },
+      {
+        obtainedAtMs: Date.now(),
+        key: KEY,
+        socket: location.socket,
+        dir
+      }
+    )
+  )
+  await runKeeper(proc, options)
+  const channel = { key: KEY, socket: location.socket }
+  cleanups.push(() => requestKeeper(channel, { op: 'stop' }, 500).catch(() => undefined))
+  return { server, dir, channel, exits, said: () => said }
+}
+
+describe('runKeeper', () => {
+  it('says ready, mints with the exchange, redacts the secret from failures, and ends when told', async () => {
+    const { server, channel, exits, said } = await keeperInProcess()
+    expect(said()).toBe('ready\n')
+
+    server.script(json(400, { error: 'invalid_request', error_description: `bad ${SECRET}` }))
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(failed).toEqual({ ok: false, error: expect.stringContaining("error 'invalid_request' (bad ***)") })
+    expect(server.requests[0].form.client_secret).toBe(SECRET)
+
+    const fresh = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(fresh).toMatchObject({ ok: true, token: server.issuedTokens[0], announced: false })
+
+    expect(await requestKeeper(channel, { op: 'stop' }, 5000)).toEqual({ ok: true, op: 'stop', minted: 1 })
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(exits).toEqual([0])
+    expect(existsSync(channel.socket)).toBe(false)
+  })
+
+  it('ends once its directory is gone', async () => {
+    const { dir, exits } = await keeperInProcess({ directoryCheckMs: 20 })
+    await new Promise(resolve => setTimeout(resolve, 60))
+    expect(exits).toEqual([])
+    rmSync(dir, { recursive: true, force: true })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(exits).toEqual([0])
+  })
+
+  it('ends after its longest lifetime', async () => {
+    const { exits } = await keeperInProcess({ maxLifetimeMs: 50 })
+    expect(exits).toEqual([])
+    await new Promise(resolve => setTimeout(resolve, 150))
+    expect(exits).toEqual([0])
+  })
+})
