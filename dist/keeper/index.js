@@ -2095,10 +2095,7 @@ function decodePayload(text) {
 
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/keeper/protocol.ts
-
 const MAX_REQUEST_BYTES = 4096;
 const REQUEST_TIMEOUT_MS = 5000;
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
@@ -2130,9 +2127,12 @@ function parseRequest(line, key) {
         : undefined;
 }
 function sameKey(given, key) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(key);
-    return a.length === b.length && (0,external_node_crypto_namespaceObject.timingSafeEqual)(a, b);
+    if (given.length !== key.length)
+        return false;
+    let difference = 0;
+    for (let i = 0; i < key.length; i++)
+        difference |= given.charCodeAt(i) ^ key.charCodeAt(i);
+    return difference === 0;
 }
 function encodeResponse(response) {
     return `${JSON.stringify(response)}\n`;

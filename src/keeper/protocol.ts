@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
-
 /**
  * The keeper's channel: one request per connection, one JSON object on one line each way. Every
  * request carries the job's key: on Windows any local user can open a named pipe, so the pipe's name
@@ -45,11 +43,16 @@ export function parseRequest(line: string, key: string): KeeperRequest | undefin
     : undefined
 }
 
-/** Compares in constant time, so the key cannot be guessed a character at a time. */
+/**
+ * Compares in constant time, so the key cannot be guessed a character at a time. (By hand rather
+ * than with crypto.timingSafeEqual: the command shares this module, and loading node:crypto would
+ * cost each of its calls a few milliseconds.)
+ */
 function sameKey(given: string, key: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(key)
-  return a.length === b.length && timingSafeEqual(a, b)
+  if (given.length !== key.length) return false
+  let difference = 0
+  for (let i = 0; i < key.length; i++) difference |= given.charCodeAt(i) ^ key.charCodeAt(i)
+  return difference === 0
 }
 
 /** The line the keeper answers with. */
