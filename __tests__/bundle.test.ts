@@ -84,6 +84,16 @@ describe('the JavaScript dist/index.js loads at start', () => {
     expect(readFileSync(join(ROOT, 'dist', 'undici', 'licenses.txt'), 'utf8')).toContain(licence)
   })
 
+  it('holds none of the token keeper and its command: refresh: true loads what starts them', () => {
+    // Strings only the modules that start the keeper (src/keeper/start.ts) and the command use.
+    const markers = ['datasaur-token.cmd', 'The token keeper that refresh: true starts']
+    const atStart = files.map(file => readFileSync(file, 'utf8')).join('\n')
+    expect(markers.filter(marker => atStart.includes(marker))).toEqual([])
+    const chunks = readdirSync(join(ROOT, 'dist')).filter(name => /^\d+\.index\.js$/.test(name))
+    const later = chunks.map(name => readFileSync(join(ROOT, 'dist', name), 'utf8')).join('\n')
+    expect(markers.filter(marker => !later.includes(marker))).toEqual([])
+  })
+
   it('does not load undici during a whole successful run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'datasaur-bundle-'))
     const report = join(dir, 'report-modules.cjs')
