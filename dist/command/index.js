@@ -269,16 +269,9 @@ function encodeRequest(key, request) {
     return `${JSON.stringify({ key, ...request })}\n`;
 }
 function parseRequest(line, key) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch {
+    const request = parseObject(line);
+    if (!request)
         return undefined;
-    }
-    if (typeof value !== 'object' || value === null)
-        return undefined;
-    const request = value;
     if (typeof request.key !== 'string' || !sameKey(request.key, key))
         return undefined;
     if (request.op === 'stop')
@@ -304,16 +297,9 @@ function encodeResponse(response) {
     return `${JSON.stringify(response)}\n`;
 }
 function parseResponse(line) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch {
+    const response = parseObject(line);
+    if (!response)
         return undefined;
-    }
-    if (typeof value !== 'object' || value === null)
-        return undefined;
-    const response = value;
     if (response.ok === false)
         return typeof response.error === 'string' ? { ok: false, error: response.error } : undefined;
     if (response.ok !== true)
@@ -329,6 +315,16 @@ function parseResponse(line) {
         masks.every(mask => typeof mask === 'string') &&
         typeof announced === 'boolean';
     return valid ? { ok: true, op: 'token', token, expiresAt, masks: masks, announced } : undefined;
+}
+function parseObject(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch {
+        return undefined;
+    }
+    return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/keeper/channel.ts

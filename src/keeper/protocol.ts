@@ -25,14 +25,8 @@ export function encodeRequest(key: string, request: KeeperRequest): string {
 
 /** The request in `line`, or undefined when it is not one or does not carry `key`. */
 export function parseRequest(line: string, key: string): KeeperRequest | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const request = value as Record<string, unknown>
+  const request = parseObject(line)
+  if (!request) return undefined
   if (typeof request.key !== 'string' || !sameKey(request.key, key)) return undefined
   if (request.op === 'stop') return { op: 'stop' }
   if (request.op !== 'token') return undefined
@@ -62,14 +56,8 @@ export function encodeResponse(response: KeeperResponse): string {
 
 /** The keeper's answer, or undefined when `line` is none (the client then says the keeper is broken). */
 export function parseResponse(line: string): KeeperResponse | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const response = value as Record<string, unknown>
+  const response = parseObject(line)
+  if (!response) return undefined
   if (response.ok === false)
     return typeof response.error === 'string' ? { ok: false, error: response.error } : undefined
   if (response.ok !== true) return undefined
@@ -85,4 +73,15 @@ export function parseResponse(line: string): KeeperResponse | undefined {
     masks.every(mask => typeof mask === 'string') &&
     typeof announced === 'boolean'
   return valid ? { ok: true, op: 'token', token, expiresAt, masks: masks as string[], announced } : undefined
+}
+
+/** The JSON object on `line`, or undefined when it holds none. */
+function parseObject(line: string): Record<string, unknown> | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
 }
