@@ -113,6 +113,23 @@ describe('startKeeper', () => {
     expect(existsSync(channelDir(runnerTemp))).toBe(false)
   })
 
+  it('fails naming the cause when its directory cannot be made', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const file = join(runnerTemp, 'not-a-directory')
+    writeFileSync(file, '')
+    const options = {
+      env: {},
+      runnerTemp: file,
+      distDir: join(ROOT, 'dist'),
+      node: process.execPath,
+      platform: process.platform
+    }
+
+    await expect(startKeeper(settings, token, Date.now(), options)).rejects.toThrow(
+      `The token keeper that refresh: true starts did not start (ENOTDIR at ${join(file, 'datasaur-token')}), so nothing was published.`
+    )
+  })
+
   it('fails when the keeper does not say it is ready in time, and when Node cannot be run', async () => {
     const { runnerTemp, settings } = await setUp()
     const silent = mkdtempSync(join(tmpdir(), 'datasaur-silent-'))

@@ -2,7 +2,7 @@
 // step starts the token keeper, later steps call `datasaur-token` from bash, the post step stops it.
 // The endpoint issues short-lived tokens, so expiry happens within a test.
 
-import { statSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { NO_KEEPER } from '../src/keeper/token-command.js'
@@ -243,6 +243,23 @@ describe('refresh: true', () => {
     expect(call.stdout).toBe('exit 1\n')
     expect(call.stderr).toBe(`datasaur-token: ${NO_KEEPER}\n`)
     expect(call.stderr).toContain('refresh: true')
+  })
+
+  it('a keeper that cannot start fails the step, which publishes nothing', async () => {
+    const { server, job } = await setUp()
+    const file = `${job.runnerTemp}/a-file`
+    writeFileSync(file, '')
+    const step = await job.action(inputs(server), { env: { RUNNER_TEMP: file } })
+
+    expect(step.code).toBe(1)
+    expect(step.outputs).toEqual({})
+    expect(step.env).toEqual({})
+    expect(step.path).toEqual([])
+    expect(step.state).toEqual({})
+    expect(step.logs['stdout-first'].lines.filter(line => line.startsWith('Error: '))).toEqual([
+      expect.stringMatching(/^Error: The token keeper that refresh: true starts did not start \(/)
+    ])
+    expect(keepers(job)).toEqual([])
   })
 
   it('a second refresh: true step stops the earlier keeper first', async () => {

@@ -25,6 +25,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(916);
+// EXTERNAL MODULE: ./src/text/log-text.ts
+var log_text = __webpack_require__(489);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __webpack_require__(30);
 ;// CONCATENATED MODULE: ./src/keeper/protocol.ts
@@ -305,9 +307,27 @@ async function runPostStep(env, output) {
 
 
 
+
 const READY_TIMEOUT_MS = 10_000;
 async function startKeeper(settings, token, obtainedAtMs, options) {
     const dir = channelDir(options.runnerTemp);
+    try {
+        return await start(settings, token, obtainedAtMs, options, dir);
+    }
+    catch (error) {
+        await stop_stopKeeper(dir, 0).catch(() => undefined);
+        const reason = error instanceof StartFailure ? error.message : describe(error);
+        throw new errors/* ActionError */.lZ(`The token keeper that refresh: true starts did not start (${reason}), so nothing was published. Re-run ` +
+            'the job; if it fails again, set refresh: false and request a token in each step that needs one.');
+    }
+}
+class StartFailure extends Error {
+}
+function describe(error) {
+    const { code, path } = error;
+    return code ? `${code}${path ? ` at ${(0,log_text/* logSafe */.sN)(path, 200)}` : ''}` : 'an unexpected error';
+}
+async function start(settings, token, obtainedAtMs, options, dir) {
     await stop_stopKeeper(dir);
     (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
     (0,external_node_fs_.chmodSync)(dir, 0o700);
@@ -327,9 +347,7 @@ async function startKeeper(settings, token, obtainedAtMs, options) {
     }
     catch (error) {
         child.kill('SIGKILL');
-        await stop_stopKeeper(dir, 0);
-        throw new errors/* ActionError */.lZ(`The token keeper that refresh: true starts did not start (${error.message}), so nothing was ` +
-            'published. Re-run the job; if it fails again, set refresh: false and request a token in each step that needs one.');
+        throw error;
     }
     child.unref();
     const channel = { key, ...location };
@@ -344,7 +362,7 @@ async function startKeeper(settings, token, obtainedAtMs, options) {
 function ready(child, timeoutMs) {
     return new Promise((resolve, reject) => {
         let said = '';
-        const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+        const timer = setTimeout(() => done(new StartFailure(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
         const done = (error) => {
             clearTimeout(timer);
             child.stdout?.destroy();
@@ -354,8 +372,8 @@ function ready(child, timeoutMs) {
             else
                 resolve();
         };
-        child.on('error', error => done(new Error(error.code ?? 'spawn failed')));
-        child.on('exit', code => done(new Error(`it ended with exit code ${code}`)));
+        child.on('error', error => done(new StartFailure(error.code ?? 'spawn failed')));
+        child.on('exit', code => done(new StartFailure(`it ended with exit code ${code}`)));
         child.stdout?.setEncoding('utf8');
         child.stdout?.on('data', (chunk) => {
             said += chunk;

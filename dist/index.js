@@ -309,6 +309,130 @@ class AttemptError extends ActionError {
 
 /***/ }),
 
+/***/ 922:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Y: () => (/* binding */ percentDecode),
+/* harmony export */   p: () => (/* binding */ formEncode)
+/* harmony export */ });
+function formEncode(value) {
+    return new URLSearchParams([['', value]]).toString().slice(1);
+}
+function percentDecode(text) {
+    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
+        try {
+            return decodeURIComponent(run);
+        }
+        catch {
+            return run;
+        }
+    });
+}
+
+
+/***/ }),
+
+/***/ 489:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a0: () => (/* binding */ neutralizeLine),
+/* harmony export */   pO: () => (/* binding */ Redactor),
+/* harmony export */   sN: () => (/* binding */ logSafe)
+/* harmony export */ });
+/* unused harmony export WITHHELD */
+/* harmony import */ var _encoding_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(922);
+
+const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+function breakLegacyCommands(text) {
+    return text.replace(/#(?=#\[)/g, '# ');
+}
+function breakLeadingCommand(text) {
+    return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
+}
+function logSafe(text, maxLength) {
+    const printable = text
+        .replace(/[\s\p{Cc}]/gu, ' ')
+        .replace(UNSAFE_CHARACTERS, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
+}
+function truncate(text, maxLength) {
+    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+function neutralizeLine(line) {
+    return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
+}
+function echoForms(secret) {
+    const normalized = ['NFC', 'NFD', 'NFKC', 'NFKD'].map(form => secret.normalize(form));
+    const forms = [secret, ...normalized].flatMap(value => [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        JSON.stringify(value)
+            .slice(1, -1)
+            .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+        encodeURIComponent(value),
+        (0,_encoding_js__WEBPACK_IMPORTED_MODULE_0__/* .formEncode */ .p)(value)
+    ]);
+    return [...new Set(forms)];
+}
+function skeleton(text) {
+    return text
+        .normalize('NFKD')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '');
+}
+const MIN_SANITIZED_FORM = 4;
+const MIN_SKELETON = 6;
+const MIN_SHARED_RUN = 8;
+function skeletonRuns(letters) {
+    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
+    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
+}
+const WITHHELD = '[withheld: it repeats a secret]';
+class Redactor {
+    forms = new Set();
+    skeletons = new Set();
+    add(secret) {
+        if (!secret)
+            return;
+        for (const form of echoForms(secret)) {
+            this.forms.add(form);
+            const sanitized = logSafe(form, Infinity);
+            if (sanitized.length >= MIN_SANITIZED_FORM)
+                this.forms.add(sanitized);
+        }
+        const letters = skeleton(secret);
+        if (letters.length >= MIN_SKELETON)
+            for (const run of skeletonRuns(letters))
+                this.skeletons.add(run);
+    }
+    redact(text) {
+        const forms = [...this.forms].sort((a, b) => b.length - a.length);
+        return forms.reduce((out, form) => out.split(form).join('***'), text);
+    }
+    mentions(text) {
+        const candidates = [text, (0,_encoding_js__WEBPACK_IMPORTED_MODULE_0__/* .percentDecode */ .Y)(text)];
+        const lower = candidates.map(value => value.toLowerCase());
+        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
+        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
+    }
+    overlaps(text) {
+        const lower = text.toLowerCase();
+        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
+    }
+    quote(text, maxLength) {
+        if (this.mentions(this.redact(text)))
+            return WITHHELD;
+        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
+    }
+}
+
+
+/***/ }),
+
 /***/ 613:
 /***/ ((module) => {
 
@@ -668,109 +792,8 @@ const sharedLookup = ((hostname, options, callback) => {
     });
 });
 
-;// CONCATENATED MODULE: ./src/text/encoding.ts
-function formEncode(value) {
-    return new URLSearchParams([['', value]]).toString().slice(1);
-}
-function percentDecode(text) {
-    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-        try {
-            return decodeURIComponent(run);
-        }
-        catch {
-            return run;
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/text/log-text.ts
-
-const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
-function breakLegacyCommands(text) {
-    return text.replace(/#(?=#\[)/g, '# ');
-}
-function breakLeadingCommand(text) {
-    return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
-}
-function logSafe(text, maxLength) {
-    const printable = text
-        .replace(/[\s\p{Cc}]/gu, ' ')
-        .replace(UNSAFE_CHARACTERS, '')
-        .replace(/ {2,}/g, ' ')
-        .trim();
-    return truncate(breakLeadingCommand(breakLegacyCommands(printable)), maxLength);
-}
-function truncate(text, maxLength) {
-    return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-}
-function neutralizeLine(line) {
-    return breakLeadingCommand(breakLegacyCommands(line.replace(/[\r\n\u2028\u2029]+/g, ' ')));
-}
-function echoForms(secret) {
-    const normalized = ['NFC', 'NFD', 'NFKC', 'NFKD'].map(form => secret.normalize(form));
-    const forms = [secret, ...normalized].flatMap(value => [
-        value,
-        JSON.stringify(value).slice(1, -1),
-        JSON.stringify(value)
-            .slice(1, -1)
-            .replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-        encodeURIComponent(value),
-        formEncode(value)
-    ]);
-    return [...new Set(forms)];
-}
-function skeleton(text) {
-    return text
-        .normalize('NFKD')
-        .toLowerCase()
-        .replace(/[^a-z0-9]/g, '');
-}
-const MIN_SANITIZED_FORM = 4;
-const MIN_SKELETON = 6;
-const MIN_SHARED_RUN = 8;
-function skeletonRuns(letters) {
-    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
-    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
-}
-const WITHHELD = '[withheld: it repeats a secret]';
-class Redactor {
-    forms = new Set();
-    skeletons = new Set();
-    add(secret) {
-        if (!secret)
-            return;
-        for (const form of echoForms(secret)) {
-            this.forms.add(form);
-            const sanitized = logSafe(form, Infinity);
-            if (sanitized.length >= MIN_SANITIZED_FORM)
-                this.forms.add(sanitized);
-        }
-        const letters = skeleton(secret);
-        if (letters.length >= MIN_SKELETON)
-            for (const run of skeletonRuns(letters))
-                this.skeletons.add(run);
-    }
-    redact(text) {
-        const forms = [...this.forms].sort((a, b) => b.length - a.length);
-        return forms.reduce((out, form) => out.split(form).join('***'), text);
-    }
-    mentions(text) {
-        const candidates = [text, percentDecode(text)];
-        const lower = candidates.map(value => value.toLowerCase());
-        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
-        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
-    }
-    overlaps(text) {
-        const lower = text.toLowerCase();
-        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
-    }
-    quote(text, maxLength) {
-        if (this.mentions(this.redact(text)))
-            return WITHHELD;
-        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
-    }
-}
-
+// EXTERNAL MODULE: ./src/text/log-text.ts
+var log_text = __nccwpck_require__(489);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/runner/output-guard.ts
@@ -784,7 +807,7 @@ class OutputGuard {
     afterCarriageReturn = { stdout: false, stderr: false };
     decoders = { stdout: new external_node_string_decoder_namespaceObject.StringDecoder('utf8'), stderr: new external_node_string_decoder_namespaceObject.StringDecoder('utf8') };
     trustedDepth = 0;
-    constructor(streams, redactor = new Redactor()) {
+    constructor(streams, redactor = new log_text/* Redactor */.pO()) {
         this.streams = streams;
         this.redactor = redactor;
     }
@@ -841,7 +864,7 @@ class OutputGuard {
         return this.write(stream, out, callback);
     }
     clean(line) {
-        return neutralizeLine(this.redactor.redact(line));
+        return (0,log_text/* neutralizeLine */.a0)(this.redactor.redact(line));
     }
     endPendingLines() {
         for (const stream of ['stdout', 'stderr']) {
@@ -884,7 +907,7 @@ function installProcessGuard(proc, options) {
     proc.removeAllListeners('warning');
     proc.on('warning', warning => {
         const { name, message } = warning;
-        const text = neutralizeLine(output.redactor.redact(`Node.js warning (${name}): ${message}`));
+        const text = (0,log_text/* neutralizeLine */.a0)(output.redactor.redact(`Node.js warning (${name}): ${message}`));
         output.line('stdout', `::debug::${text.replace(/%/g, '%25')}`);
     });
     return { output, end };
@@ -3926,7 +3949,7 @@ function checkRedirect(from, status, location, mentionsSecret) {
         const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20);
         return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` };
     }
-    const where = logSafe(describeEndpoint(target), 200);
+    const where = (0,log_text/* logSafe */.sN)(describeEndpoint(target), 200);
     if (status !== 307 && status !== 308) {
         return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` };
     }
@@ -3949,6 +3972,8 @@ function checkRedirect(from, status, location, mentionsSecret) {
     return { follow: true, url: target };
 }
 
+// EXTERNAL MODULE: ./src/text/encoding.ts
+var encoding = __nccwpck_require__(922);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(916);
 ;// CONCATENATED MODULE: ./src/runner/environment.ts
@@ -3992,7 +4017,7 @@ function requiredVariable(env, variable) {
         'Actions runner, or set refresh: false. Nothing was requested or published.');
 }
 function checkCaFile(path) {
-    const shown = `'${logSafe(path, 200)}'`;
+    const shown = `'${(0,log_text/* logSafe */.sN)(path, 200)}'`;
     let contents;
     try {
         contents = (0,external_node_fs_.readFileSync)(path);
@@ -4022,10 +4047,10 @@ function proxyCredentials(value) {
     if (!url.password && !url.username)
         return [];
     const credential = url.password || url.username;
-    const pairs = [`${url.username}:${url.password}`, `${percentDecode(url.username)}:${percentDecode(url.password)}`];
+    const pairs = [`${url.username}:${url.password}`, `${(0,encoding/* percentDecode */.Y)(url.username)}:${(0,encoding/* percentDecode */.Y)(url.password)}`];
     const forms = [
         credential,
-        percentDecode(credential),
+        (0,encoding/* percentDecode */.Y)(credential),
         ...pairs,
         ...pairs.map(pair => Buffer.from(pair).toString('base64'))
     ];
@@ -4175,7 +4200,7 @@ function parseEndpoint(name, value) {
         throw new errors/* InputError */.dz(name, `Input '${name}' is not a valid URL: ${quoted}. Expected an https URL such as https://datasaur.ai.`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* InputError */.dz(name, `Input '${name}' must be an https URL, got the scheme '${logSafe(url.protocol, 20)}'.`);
+        throw new errors/* InputError */.dz(name, `Input '${name}' must be an https URL, got the scheme '${(0,log_text/* logSafe */.sN)(url.protocol, 20)}'.`);
     }
     if (url.username || url.password) {
         throw new errors/* InputError */.dz(name, `Input '${name}' must not contain credentials (user:password@); pass them as client_id and client_secret.`);
@@ -4208,7 +4233,7 @@ function parseBaseUrl(value) {
     return url;
 }
 function quoteInput(value) {
-    return `'${logSafe(value, 100)}'`;
+    return `'${(0,log_text/* logSafe */.sN)(value, 100)}'`;
 }
 function tokenUrlFromBase(base) {
     const url = new URL(base.href);
@@ -4321,7 +4346,7 @@ function parseSeconds(name, value, limit) {
 ;// CONCATENATED MODULE: ./src/runner/step-log.ts
 
 function passThrough() {
-    return { redactor: new Redactor(), trusted: write => write() };
+    return { redactor: new log_text/* Redactor */.pO(), trusted: write => write() };
 }
 class StepLog {
     runner;
@@ -4337,7 +4362,7 @@ class StepLog {
         this.redactor.add(value);
     }
     clean(text) {
-        return neutralizeLine(this.redactor.redact(text));
+        return (0,log_text/* neutralizeLine */.a0)(this.redactor.redact(text));
     }
     info(text) {
         this.output.trusted(() => this.runner.info(this.clean(text)));
@@ -4609,7 +4634,7 @@ function certificateMessage(problem, code, context) {
         case 'unknown issuer':
             return context.extraCaFile
                 ? `${subject} was issued by a CA that is not trusted (${code}): the file NODE_EXTRA_CA_CERTS names ` +
-                    `(${logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
+                    `(${(0,log_text/* logSafe */.sN)(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
                     `CA certificate that issued the certificate of ${hostname}.`
                 : `${subject} was issued by a CA that is not trusted (${code}). If the server uses a private or ` +
                     'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).';
@@ -4676,10 +4701,10 @@ function buildTokenRequest(settings) {
         'Content-Type': 'application/x-www-form-urlencoded',
         Accept: 'application/json'
     };
-    const encodedSecret = formEncode(settings.clientSecret);
+    const encodedSecret = (0,encoding/* formEncode */.p)(settings.clientSecret);
     const derivedSecrets = [...new Set([encodedSecret, encodeURIComponent(settings.clientSecret)])].filter(value => value !== settings.clientSecret);
     if (settings.authMethod === 'client_secret_basic') {
-        const credentials = Buffer.from(`${formEncode(settings.clientId)}:${encodedSecret}`).toString('base64');
+        const credentials = Buffer.from(`${(0,encoding/* formEncode */.p)(settings.clientId)}:${encodedSecret}`).toString('base64');
         headers.Authorization = `Basic ${credentials}`;
         derivedSecrets.push(credentials);
     }

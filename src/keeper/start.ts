@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ActionError } from '../errors.js'
+import { logSafe } from '../text/log-text.js'
 import type { Settings } from '../inputs.js'
 import type { Token } from '../exchange/token-response.js'
 import { channelDir, channelFilePath, commandDir, type ChannelFile } from './channel.js'
@@ -50,6 +51,34 @@ export async function startKeeper(
   options: KeeperStartOptions
 ): Promise<StartedKeeper> {
   const dir = channelDir(options.runnerTemp)
+  try {
+    return await start(settings, token, obtainedAtMs, options, dir)
+  } catch (error) {
+    await stopKeeper(dir, 0).catch(() => undefined)
+    const reason = error instanceof StartFailure ? error.message : describe(error)
+    throw new ActionError(
+      `The token keeper that refresh: true starts did not start (${reason}), so nothing was published. Re-run ` +
+        'the job; if it fails again, set refresh: false and request a token in each step that needs one.'
+    )
+  }
+}
+
+/** Why the keeper did not start, in the keeper's own terms. */
+class StartFailure extends Error {}
+
+/** An error of the file system or of spawn, by its code and the path it concerns (no secret is in either). */
+function describe(error: unknown): string {
+  const { code, path } = error as NodeJS.ErrnoException
+  return code ? `${code}${path ? ` at ${logSafe(path, 200)}` : ''}` : 'an unexpected error'
+}
+
+async function start(
+  settings: Settings,
+  token: Token,
+  obtainedAtMs: number,
+  options: KeeperStartOptions,
+  dir: string
+): Promise<StartedKeeper> {
   await stopKeeper(dir)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   chmodSync(dir, 0o700)
@@ -69,11 +98,7 @@ export async function startKeeper(
     await ready(child, options.readyTimeoutMs ?? READY_TIMEOUT_MS)
   } catch (error) {
     child.kill('SIGKILL')
-    await stopKeeper(dir, 0)
-    throw new ActionError(
-      `The token keeper that refresh: true starts did not start (${(error as Error).message}), so nothing was ` +
-        'published. Re-run the job; if it fails again, set refresh: false and request a token in each step that needs one.'
-    )
+    throw error
   }
   child.unref()
   const channel: ChannelFile = { key, ...location }
@@ -90,7 +115,7 @@ export async function startKeeper(
 function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let said = ''
-    const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
+    const timer = setTimeout(() => done(new StartFailure(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
     const done = (error?: Error): void => {
       clearTimeout(timer)
       child.stdout?.destroy()
@@ -98,8 +123,8 @@ function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
       if (error) reject(error)
       else resolve()
     }
-    child.on('error', error => done(new Error((error as NodeJS.ErrnoException).code ?? 'spawn failed')))
-    child.on('exit', code => done(new Error(`it ended with exit code ${code}`)))
+    child.on('error', error => done(new StartFailure((error as NodeJS.ErrnoException).code ?? 'spawn failed')))
+    child.on('exit', code => done(new StartFailure(`it ended with exit code ${code}`)))
     child.stdout?.setEncoding('utf8')
     child.stdout?.on('data', (chunk: string) => {
       said += chunk
