@@ -17,6 +17,8 @@ export default {
     'release\\.test\\.ts$',
     'bundle\\.test\\.ts$',
     'process-guard\\.bundle\\.test\\.ts$',
+    // Builds the bundles from src/, which mutation testing has changed.
+    'check-licenses\\.test\\.ts$',
     'runner-log\\.test\\.ts$',
     '/runner-l0/'
   ]

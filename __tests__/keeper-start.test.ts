@@ -2,9 +2,18 @@
 // (src/keeper/serve.ts, run in this process with a stand-in for its process), against a loopback
 // token endpoint.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { ActionError } from '../src/errors.js'
@@ -14,7 +23,6 @@ import { socketLocation } from '../src/keeper/socket-location.js'
 import { encodePayload } from '../src/keeper/payload.js'
 import { runKeeper, type KeeperProcess } from '../src/keeper/serve.js'
 import { startKeeper } from '../src/keeper/start.js'
-import { ROOT } from './support/run-action.js'
 import { json, startTokenServer } from './support/token-server.js'
 
 const SECRET = 'St4rt-Secret-Value-9'
@@ -47,13 +55,57 @@ const token = {
   expiresAt: new Date(Date.now() + 3600_000)
 }
 
+/**
+ * A stand-in for the keeper's bundle, written to a temporary dist/: it does what the step needs of a
+ * keeper (reads the payload from stdin, listens, says ready, answers token and stop requests with the
+ * published token) and records its environment, arguments and payload in RUNNER_TEMP/record.json, so
+ * that what the step hands it can be checked. The real keeper is run from the committed bundle in
+ * refresh.bundle.test.ts.
+ */
+const FAKE_KEEPER = `
+import { createServer } from 'node:net'
+import { writeFileSync } from 'node:fs'
+let text = ''
+process.stdin.setEncoding('utf8')
+process.stdin.on('data', chunk => (text += chunk))
+process.stdin.on('end', () => {
+  const payload = JSON.parse(text)
+  if (process.env.RUNNER_TEMP) {
+    writeFileSync(process.env.RUNNER_TEMP + '/record.json', JSON.stringify({ env: process.env, argv: process.argv, cwd: process.cwd(), payload }))
+  }
+  const server = createServer(socket => socket.on('data', line => {
+    const request = JSON.parse(String(line))
+    if (request.key !== payload.key) return socket.destroy()
+    if (request.op === 'stop') return socket.end(JSON.stringify({ ok: true, op: 'stop', minted: 0 }) + '\\n', () => process.exit(0))
+    socket.end(JSON.stringify({ ok: true, op: 'token', token: payload.token.accessToken, expiresAt: 1, masks: [], announced: true }) + '\\n')
+  }))
+  server.listen(payload.socket, () => process.stdout.write('ready\\n'))
+})
+`
+
+function fakeDist(body = FAKE_KEEPER): string {
+  const dist = mkdtempSync(join(tmpdir(), 'datasaur-dist-'))
+  cleanups.push(() => rmSync(dist, { recursive: true, force: true }))
+  mkdirSync(join(dist, 'keeper'))
+  writeFileSync(join(dist, 'keeper', 'index.js'), body)
+  writeFileSync(join(dist, 'keeper', 'package.json'), '{"type":"module"}')
+  return dist
+}
+
 describe('startKeeper', () => {
-  it('starts the keeper, writes the channel and the command, and the keeper serves the published token', async () => {
+  it('hands the keeper the payload through its stdin only, then writes the channel and the command', async () => {
     const { runnerTemp, settings } = await setUp()
-    const keeper = await startKeeper(settings, token, Date.now(), {
-      env: { PATH: process.env.PATH, RUNNER_TEMP: runnerTemp, INPUT_CLIENT_SECRET: SECRET },
+    const dist = fakeDist()
+    const keeper = await startKeeper(settings, token, 1234, {
+      env: {
+        PATH: process.env.PATH,
+        RUNNER_TEMP: runnerTemp,
+        RUNNER_TRACKING_ID: 'github_tracking',
+        INPUT_CLIENT_SECRET: SECRET,
+        ACTIONS_RUNTIME_TOKEN: 'runtime'
+      },
       runnerTemp,
-      distDir: join(ROOT, 'dist'),
+      distDir: dist,
       node: process.execPath,
       platform: process.platform
     })
@@ -65,16 +117,56 @@ describe('startKeeper', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700)
     expect(statSync(channelFilePath(dir)).mode & 0o777).toBe(0o600)
     expect(statSync(join(dir, 'bin', 'datasaur-token')).mode & 0o777).toBe(0o700)
-    expect(readFileSync(join(dir, 'bin', 'datasaur-token'), 'utf8')).toContain(
-      join(ROOT, 'dist', 'command', 'index.js')
+    const command = join(dist, 'command', 'index.js')
+    expect(readFileSync(join(dir, 'bin', 'datasaur-token'), 'utf8')).toBe(
+      `#!/bin/sh\nexec '${process.execPath}' '${command}' '--channel' '${channelFilePath(dir)}' "$@"\n`
     )
-    expect(readFileSync(join(dir, 'bin', 'datasaur-token.cmd'), 'utf8')).toContain('%*')
-    const channel = readChannel(dir)
-    expect(channel?.socket).toBe(join(dir, 'keeper.sock'))
-    expect(await requestKeeper(channel!, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
+    expect(readFileSync(join(dir, 'bin', 'datasaur-token.cmd'), 'utf8')).toBe(
+      `@"${process.execPath}" "${command}" "--channel" "${channelFilePath(dir)}" %*\r\n@exit /b %ERRORLEVEL%\r\n`
+    )
+    const channel = readChannel(dir)!
+    expect(channel.socket).toBe(join(dir, 'keeper.sock'))
+    expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
 
     await keeper.stop()
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it('gives the keeper only the allowed environment, detached, outside the job directories', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const dist = fakeDist()
+    const record = join(mkdtempSync(join(tmpdir(), 'datasaur-record-')), 'record.json')
+    cleanups.push(() => rmSync(dirname(record), { recursive: true, force: true }))
+    const keeper = await startKeeper(settings, token, 1234, {
+      env: {
+        PATH: process.env.PATH,
+        RUNNER_TEMP: dirname(record),
+        RUNNER_TRACKING_ID: 'github_tracking',
+        INPUT_CLIENT_SECRET: SECRET,
+        ACTIONS_RUNTIME_TOKEN: 'runtime-token'
+      },
+      runnerTemp,
+      distDir: dist,
+      node: process.execPath,
+      platform: process.platform
+    })
+    cleanups.push(() => keeper.stop())
+    const seen = JSON.parse(readFileSync(record, 'utf8'))
+
+    expect(seen.env).toEqual(expect.objectContaining({ RUNNER_TRACKING_ID: 'github_tracking' }))
+    expect(Object.keys(seen.env)).not.toContain('INPUT_CLIENT_SECRET')
+    expect(Object.keys(seen.env)).not.toContain('ACTIONS_RUNTIME_TOKEN')
+    expect(JSON.stringify([seen.env, seen.argv])).not.toContain(SECRET)
+    expect(seen.argv.slice(1)).toEqual([join(dist, 'keeper', 'index.js')])
+    expect(seen.cwd).toBe(realpathSync(tmpdir()))
+    expect(seen.payload).toMatchObject({
+      obtainedAtMs: 1234,
+      key: readChannel(channelDir(runnerTemp))!.key,
+      socket: join(channelDir(runnerTemp), 'keeper.sock'),
+      dir: channelDir(runnerTemp),
+      token: { accessToken: 'published-token', tokenType: 'bearer', expiresIn: 3600 },
+      settings: { clientSecret: SECRET, tokenUrl: settings.tokenUrl.href, refresh: true }
+    })
   })
 
   it('stops the keeper an earlier step of the job started', async () => {
@@ -82,33 +174,36 @@ describe('startKeeper', () => {
     const options = {
       env: { PATH: process.env.PATH },
       runnerTemp,
-      distDir: join(ROOT, 'dist'),
+      distDir: fakeDist(),
       node: process.execPath,
       platform: process.platform
     }
-    const first = await startKeeper(settings, token, Date.now(), options)
+    await startKeeper(settings, token, Date.now(), options)
     const firstChannel = readChannel(channelDir(runnerTemp))!
     const second = await startKeeper(settings, { ...token, accessToken: 'second-token' }, Date.now(), options)
     cleanups.push(() => second.stop())
-    void first
 
     await expect(requestKeeper(firstChannel, { op: 'token' }, 2000)).rejects.toThrow()
     const channel = readChannel(channelDir(runnerTemp))!
+    expect(channel.key).not.toBe(firstChannel.key)
     expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ token: 'second-token' })
   })
 
   it('fails, leaving nothing, when the keeper does not start', async () => {
     const { runnerTemp, settings } = await setUp()
-    const broken = mkdtempSync(join(tmpdir(), 'datasaur-broken-'))
-    cleanups.push(() => rmSync(broken, { recursive: true, force: true }))
-    mkdirSync(join(broken, 'keeper'))
-    writeFileSync(join(broken, 'keeper', 'index.js'), 'process.exit(3)\n')
-    const options = { env: {}, runnerTemp, distDir: broken, node: process.execPath, platform: process.platform }
+    const options = {
+      env: {},
+      runnerTemp,
+      distDir: fakeDist('process.exit(3)\n'),
+      node: process.execPath,
+      platform: process.platform
+    }
 
     const failure = startKeeper(settings, token, Date.now(), options)
     await expect(failure).rejects.toThrow(ActionError)
     await expect(failure).rejects.toThrow(
-      'The token keeper that refresh: true starts did not start (it ended with exit code 3), so nothing was published.'
+      'The token keeper that refresh: true starts did not start (it ended with exit code 3), so nothing was published. ' +
+        'Re-run the job; if it fails again, set refresh: false and request a token in each step that needs one.'
     )
     expect(existsSync(channelDir(runnerTemp))).toBe(false)
   })
@@ -120,7 +215,7 @@ describe('startKeeper', () => {
     const options = {
       env: {},
       runnerTemp: file,
-      distDir: join(ROOT, 'dist'),
+      distDir: fakeDist(),
       node: process.execPath,
       platform: process.platform
     }
@@ -132,13 +227,7 @@ describe('startKeeper', () => {
 
   it('fails when the keeper does not say it is ready in time, and when Node cannot be run', async () => {
     const { runnerTemp, settings } = await setUp()
-    const silent = mkdtempSync(join(tmpdir(), 'datasaur-silent-'))
-    cleanups.push(() => rmSync(silent, { recursive: true, force: true }))
-    mkdirSync(join(silent, 'keeper'))
-    writeFileSync(
-      join(silent, 'keeper', 'index.js'),
-      'process.stdout.write("ready?\\n"); setTimeout(() => {}, 60000)\n'
-    )
+    const silent = fakeDist('process.stdout.write("ready?\\n"); setTimeout(() => {}, 60000)\n')
     const options = { env: {}, runnerTemp, distDir: silent, node: process.execPath, platform: process.platform }
 
     await expect(startKeeper(settings, token, Date.now(), { ...options, readyTimeoutMs: 300 })).rejects.toThrow(
