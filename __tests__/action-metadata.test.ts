@@ -4,9 +4,12 @@ import { describe, expect, it } from '@jest/globals'
 import { INPUT_DEFAULTS } from '../src/inputs.js'
 import { OUTPUT_NAMES } from '../src/main.js'
 import { VERSION } from '../src/version.js'
-import { readActionYaml, ROOT } from './support/run-action.js'
+import { parse } from 'yaml'
+import { actionInputs } from './support/action-inputs.js'
+import { ROOT } from './support/run-action.js'
 
-const action = readActionYaml()
+const actionText = readFileSync(join(ROOT, 'action.yml'), 'utf8')
+const action = parse(actionText)
 
 describe('action.yml', () => {
   it('declares exactly the inputs of src/inputs.ts, with the same defaults and required flags', () => {
@@ -23,6 +26,21 @@ describe('action.yml', () => {
         INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS] === undefined
       ])
     }
+  })
+
+  it('is read the same without a YAML library, as the demo reads it', () => {
+    const full = Object.fromEntries(
+      Object.entries(action.inputs as Record<string, { default?: string }>).map(([name, spec]) => [
+        name,
+        { default: spec.default }
+      ])
+    )
+    expect(actionInputs(actionText)).toEqual(full)
+    expect(
+      actionInputs(
+        "name: x\ninputs:\n  a:\n    default: 'it''s' # note\n  b:\n    default: \"q\\\"\"\n  c:\n    default: plain # note\n  d:\n    required: true\noutputs:\n  e:\n    default: no\n"
+      )
+    ).toEqual({ a: { default: "it's" }, b: { default: 'q"' }, c: { default: 'plain' }, d: { default: undefined } })
   })
 
   it('declares exactly the outputs the action sets', () => {

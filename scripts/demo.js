@@ -1,13 +1,31 @@
-// Runs the bundled action as a workflow step would and shows what the workflow sees. `npm run demo`
-// rebuilds the bundle first, so an edit in src/ shows here at once.
+// Runs the bundled action as a workflow step would and shows what the workflow sees. It needs no
+// install: dist/ is committed and the demo uses only Node's own modules. When the build tools are
+// installed and src/ differs from what dist/ was built from (scripts/dist-sources.js compares their
+// content), it rebuilds dist/ first, so an edit in src/ shows here at once.
 //
 // With no settings it starts the project's Datasaur-compatible token endpoint on loopback and uses
 // its demo credentials. With DATASAUR_CLIENT_ID and DATASAUR_CLIENT_SECRET set (and optionally
 // DATASAUR_BASE_URL, default https://datasaur.ai) it asks that Datasaur deployment for a real token.
 
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { runAction } from '../__tests__/support/run-action.js'
 import { renderBothOrders } from '../__tests__/support/runner-log.js'
 import { startTokenServer } from '../__tests__/support/token-server.js'
+import { builtFrom, ROOT, sourcesDigest } from './dist-sources.js'
+
+if (builtFrom() !== sourcesDigest()) {
+  if (existsSync(join(ROOT, 'node_modules', '@vercel', 'ncc'))) {
+    console.log('src/ differs from what dist/ was built from: rebuilding dist/ (npm run bundle).')
+    const build = spawnSync('npm', ['run', 'bundle', '--silent'], { cwd: ROOT, stdio: 'inherit', shell: true })
+    if (build.status !== 0) process.exit(build.status ?? 1)
+  } else {
+    console.log(
+      'src/ differs from what dist/ was built from; showing the committed dist/ (npm ci, then npm run demo, rebuilds it).'
+    )
+  }
+}
 
 const { DATASAUR_CLIENT_ID: clientId, DATASAUR_CLIENT_SECRET: clientSecret, DATASAUR_BASE_URL: baseUrl } = process.env
 if (Boolean(clientId) !== Boolean(clientSecret)) {

@@ -7,22 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
+import { readActionInputs } from './action-inputs.js'
 import { FileCommandError, processFileCommand, readKeyValuePairs } from './runner-files.js'
 import { readLines } from './runner-log.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
 
-/** action.yml, parsed. */
-export function readActionYaml() {
-  return parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
-}
-
 /** The environment the runner gives an action for these inputs (defaults from action.yml). */
 export function inputEnv(inputs) {
   const env = {}
-  for (const [name, spec] of Object.entries(readActionYaml().inputs)) {
+  for (const [name, spec] of Object.entries(readActionInputs(join(ROOT, 'action.yml')))) {
     const value = inputs[name] ?? spec.default ?? ''
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
   }
