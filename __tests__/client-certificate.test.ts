@@ -10,6 +10,7 @@ import {
   maskKey,
   type CertificateInputs
 } from '../src/exchange/client-certificate.js'
+import { getSettings, INPUT_DEFAULTS, type InputName } from '../src/inputs.js'
 import { createCertificateAuthority } from './support/certificates.js'
 
 // The client certificate inputs, read and checked before any connection: what Settings receive (plain
@@ -418,5 +419,38 @@ describe('keyFileWarning', () => {
     ['no workspace', { keyFile: join(workspace, 'client.key') }, undefined]
   ])('says nothing for %s', (_what, certificate, where) => {
     expect(keyFileWarning(certificate, where)).toBeUndefined()
+  })
+})
+
+describe('getSettings', () => {
+  function source(values: Partial<Record<InputName, string>>) {
+    const masked: string[] = []
+    return {
+      masked,
+      getInput: (name: InputName) => (values[name] ?? INPUT_DEFAULTS[name] ?? '').trim(),
+      setSecret: (value: string) => void masked.push(value)
+    }
+  }
+
+  it('has no client certificate by default', () => {
+    expect(getSettings(source({ client_id: 'id', client_secret: 's3cret' })).clientCertificate).toBeUndefined()
+  })
+
+  it('reads the three inputs into the client certificate, masking after the client secret', () => {
+    const encrypted = client.encryptedKey('settings passphrase')
+    const src = source({
+      client_id: 'id',
+      client_secret: 's3cret',
+      client_certificate: client.certFile,
+      client_key: encrypted.file,
+      client_key_passphrase: 'settings passphrase'
+    })
+    expect(getSettings(src).clientCertificate).toEqual({
+      cert: client.cert,
+      key: encrypted.pem,
+      passphrase: 'settings passphrase',
+      keyFile: encrypted.file
+    })
+    expect(src.masked.slice(0, 2)).toEqual(['s3cret', 'settings passphrase'])
   })
 })

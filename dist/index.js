@@ -2808,7 +2808,195 @@ function truncateQuietly(fd, size) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+;// CONCATENATED MODULE: ./src/exchange/client-certificate.ts
+
+
+
+
+
+
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
+const BOTH = 'client_certificate takes the certificate (PEM text or a file; a PKCS#12 file holds the key too) and ' +
+    'client_key its private key.';
+function maskKey(text, mask) {
+    mask(text);
+    for (const line of text.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (trimmed.length >= 8 && !trimmed.startsWith('-----'))
+            mask(trimmed);
+    }
+}
+function maskKeyBlocks(text, mask) {
+    for (const [block, type] of text.matchAll(PEM_BLOCK))
+        if (type.endsWith('PRIVATE KEY'))
+            maskKey(block, mask);
+}
+function loadClientCertificate(inputs, mask, now = Date.now()) {
+    const { certificate, key, passphrase } = inputs;
+    if (passphrase)
+        mask(passphrase);
+    if (key && !(0,external_node_fs_namespaceObject.existsSync)(key))
+        maskKey(key, mask);
+    maskKeyBlocks(certificate, mask);
+    if (!certificate && !key) {
+        if (passphrase)
+            fail('client_key_passphrase', 'is set, but client_certificate and client_key are empty: set them too.');
+        return undefined;
+    }
+    if (!certificate)
+        fail('client_certificate', `is empty while client_key is set: ${BOTH}`);
+    const cert = readValue('client_certificate', certificate);
+    const text = cert.data.toString('utf8');
+    if (!text.includes('-----BEGIN')) {
+        if (key)
+            fail('client_key', 'must be empty when client_certificate is a PKCS#12 file, which holds the key.');
+        return { ...loadPkcs12(cert.data, passphrase, now), keyFile: cert.file };
+    }
+    if (cert.file)
+        maskKeyBlocks(text, mask);
+    const blocks = [...text.matchAll(PEM_BLOCK)];
+    const certificates = blocks.filter(([, type]) => type === 'CERTIFICATE').map(([block]) => block);
+    if (certificates.length === 0) {
+        fail('client_certificate', `holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${BOTH}`);
+    }
+    const chain = certificates.map(block => parseCertificate(block));
+    let keyText;
+    let keyFile = cert.file;
+    if (key) {
+        const value = readValue('client_key', key);
+        keyText = value.data.toString('utf8');
+        keyFile = value.file;
+        if (keyFile)
+            maskKeyBlocks(keyText, mask);
+    }
+    else {
+        keyText =
+            blocks.find(([, type]) => type.endsWith('PRIVATE KEY'))?.[0] ??
+                fail('client_key', `is empty while client_certificate is set: ${BOTH}`);
+    }
+    const privateKey = parseKey(keyText, passphrase);
+    if (!chain[0].checkPrivateKey(privateKey)) {
+        fail('client_key', 'does not match the certificate in client_certificate: give the key the certificate was issued for, ' +
+            'and the certificate first in client_certificate (before its chain).');
+    }
+    for (const x509 of chain)
+        checkValidity(x509, now);
+    checkUsage(chain[0]);
+    return { cert: `${certificates.join('\n')}\n`, key: keyText, passphrase: passphrase || undefined, keyFile };
+}
+function keyFileWarning(certificate, workspace) {
+    const file = certificate?.keyFile;
+    if (!file || !workspace)
+        return undefined;
+    const inside = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(workspace), file);
+    if (inside.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(inside))
+        return undefined;
+    return (`The private key of the client certificate is read from a file in the workspace (${logSafe(inside, 200)}): ` +
+        'if it is committed, everyone who can read the repository has the key. Write it from a secret to a file ' +
+        'in RUNNER_TEMP instead.');
+}
+function fail(input, problem) {
+    throw new InputError(input, `Input '${input}' ${problem}`);
+}
+function readValue(input, value) {
+    if (value.includes('-----BEGIN'))
+        return { data: Buffer.from(value) };
+    try {
+        return { data: (0,external_node_fs_namespaceObject.readFileSync)(value), file: (0,external_node_path_namespaceObject.resolve)(value) };
+    }
+    catch (error) {
+        return fail(input, `is neither PEM text (-----BEGIN ...) nor the path of a readable file (${errorCode(error)}). Pass the PEM ` +
+            'itself, e.g. from a secret, or the path of a file that holds it (a file from the repository needs ' +
+            'actions/checkout first).');
+    }
+}
+function parseCertificate(pem) {
+    try {
+        return new external_node_crypto_namespaceObject.X509Certificate(pem);
+    }
+    catch (error) {
+        return fail('client_certificate', `holds a certificate that cannot be read (${errorCode(error)}).`);
+    }
+}
+function parseKey(pem, passphrase) {
+    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+        const swapped = pem.includes('-----BEGIN CERTIFICATE-----') ? ': it holds a certificate; are the two swapped?' : '.';
+        fail('client_key', `holds no PEM private key (-----BEGIN PRIVATE KEY-----)${swapped} ${BOTH}`);
+    }
+    const encrypted = pem.includes('ENCRYPTED');
+    if (encrypted && !passphrase)
+        fail('client_key', 'is encrypted: set client_key_passphrase to its passphrase.');
+    try {
+        return (0,external_node_crypto_namespaceObject.createPrivateKey)({ key: pem, passphrase: passphrase || undefined });
+    }
+    catch (error) {
+        if (encrypted) {
+            fail('client_key_passphrase', `does not decrypt client_key (${errorCode(error)}): check the passphrase.`);
+        }
+        return fail('client_key', `holds a private key that cannot be read (${errorCode(error)}).`);
+    }
+}
+function loadPkcs12(data, passphrase, now) {
+    let socket;
+    try {
+        socket = new external_node_tls_namespaceObject.TLSSocket(new external_node_net_namespaceObject.Socket(), { secureContext: (0,external_node_tls_namespaceObject.createSecureContext)({ pfx: data, passphrase }) });
+    }
+    catch (error) {
+        const reason = logSafe(String(error.message), 60);
+        if (/mac verify/i.test(reason)) {
+            return passphrase
+                ? fail('client_key_passphrase', `does not open the PKCS#12 file in client_certificate (${reason}).`)
+                : fail('client_key_passphrase', 'is empty, and the PKCS#12 file in client_certificate needs its passphrase.');
+        }
+        if (/unsupported pkcs12/i.test(reason)) {
+            fail('client_certificate', 'names a PKCS#12 file encrypted the old way (RC2 or DES), which Node no longer reads: convert it with ' +
+                '`openssl pkcs12 -legacy -in old.p12 -nodes | openssl pkcs12 -export -out new.p12`, or pass PEM files.');
+        }
+        return fail('client_certificate', `names a file that is neither PEM nor PKCS#12 (${reason}). ${BOTH}`);
+    }
+    const leaf = new external_node_crypto_namespaceObject.X509Certificate(socket.getCertificate().raw);
+    socket.destroy();
+    checkValidity(leaf, now);
+    checkUsage(leaf);
+    return { pfx: data.toString('base64'), passphrase: passphrase || undefined };
+}
+function checkValidity(x509, now) {
+    const subject = logSafe(x509.subject, 100);
+    const from = new Date(x509.validFrom);
+    const to = new Date(x509.validTo);
+    if (now < from.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that is not valid until ${isoDate(from)}.`);
+    }
+    if (now > to.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that expired on ${isoDate(to)}: renew it.`);
+    }
+}
+function checkUsage(x509) {
+    const usage = x509.keyUsage;
+    if (usage && !usage.includes(CLIENT_AUTH) && !usage.includes(ANY_USAGE)) {
+        fail('client_certificate', `holds a certificate (${logSafe(x509.subject, 100)}) that is not for TLS client authentication (its ` +
+            'extended key usage lacks clientAuth): ask for a client certificate.');
+    }
+}
+function isoDate(date) {
+    return `${date.toISOString().slice(0, 19)}Z`;
+}
+function errorCode(error) {
+    const code = String(error.code);
+    return /^[A-Z0-9_]+$/.test(code) ? code : 'unreadable';
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -2823,7 +3011,10 @@ const INPUT_DEFAULTS = {
     env_name: 'DATASAUR_ACCESS_TOKEN',
     max_attempts: '5',
     timeout_seconds: '30',
-    rate_limit_wait_seconds: '120'
+    rate_limit_wait_seconds: '120',
+    client_certificate: '',
+    client_key: '',
+    client_key_passphrase: ''
 };
 const AUTH_METHODS = ['client_secret_post', 'client_secret_basic'];
 const TOKEN_PATH = 'api/oauth/token';
@@ -2859,7 +3050,12 @@ function getSettings(source) {
         envName: parseEnvName(read('env_name')),
         maxAttempts: parseMaxAttempts(read('max_attempts')),
         timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
-        rateLimitBudgetMs: parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000
+        rateLimitBudgetMs: parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
+        clientCertificate: loadClientCertificate({
+            certificate: source.getInput('client_certificate'),
+            key: source.getInput('client_key'),
+            passphrase: source.getInput('client_key_passphrase')
+        }, value => source.setSecret(value))
     };
 }
 function required(name, value) {
@@ -3213,7 +3409,118 @@ class AttemptConnections {
     }
 }
 
+;// CONCATENATED MODULE: ./src/exchange/client-tls.ts
+
+function certificateOptions(certificate) {
+    if (!certificate)
+        return {};
+    const { cert, key, pfx, passphrase } = certificate;
+    return pfx ? { pfx: Buffer.from(pfx, 'base64'), passphrase } : { cert, key, passphrase };
+}
+class ClientTls {
+    certificateRequested = false;
+    options;
+    wrapped = new WeakSet();
+    constructor(certificate) {
+        this.options = certificateOptions(certificate);
+    }
+    prepareRequest(options) {
+        const agent = options.agent;
+        const tunnel = agent.proxyOptions !== undefined;
+        Object.assign(tunnel ? agent.options : options, this.options);
+        if (this.wrapped.has(agent))
+            return;
+        this.wrapped.add(agent);
+        if (tunnel) {
+            const create = agent.createSocket;
+            agent.createSocket = (opts, done) => create.call(agent, opts, socket => done(this.watch(socket)));
+        }
+        else {
+            const create = agent.createConnection;
+            agent.createConnection = (...args) => this.watch(create.apply(agent, args));
+        }
+    }
+    watch(socket) {
+        this.certificateRequested = false;
+        if (socket instanceof external_node_tls_namespaceObject.TLSSocket) {
+            socket.on('keylog', () => {
+                if (socket.getSharedSigalgs().length > 0)
+                    this.certificateRequested = true;
+            });
+        }
+        return socket;
+    }
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return Promise.reject(new Error('not supported'));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/client-certificate-errors.ts
+
+
+const VERDICTS = {
+    CERTIFICATE_REQUIRED: 'the server received none: its key type or signature algorithm may be one the server does not accept',
+    HANDSHAKE_FAILURE: 'the server ended the handshake after receiving it',
+    UNKNOWN_CA: "it was not issued by a CA the server trusts: ask the server's operators which CA issues its client " +
+        'certificates, and add any intermediate certificates to client_certificate',
+    BAD_CERTIFICATE: "the server found it invalid (by the server's clock it may not be valid yet)",
+    UNSUPPORTED_CERTIFICATE: 'the server does not accept this kind of certificate: it must be one for TLS client authentication',
+    CERTIFICATE_EXPIRED: "it has expired by the server's clock: renew it",
+    CERTIFICATE_REVOKED: 'it has been revoked: ask for a new one',
+    CERTIFICATE_UNKNOWN: 'the server could not verify it: add any intermediate certificates to client_certificate',
+    ACCESS_DENIED: "the certificate is valid but not allowed here: ask the server's operators to authorise it",
+    DECRYPT_ERROR: 'its signature did not verify: client_key must be the key of this certificate'
+};
+const SET_BOTH = 'set client_certificate and client_key to the certificate and key issued for this client.';
+function clientCertificateError(error, context) {
+    const { code, message } = Object(error);
+    const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z ]+))/i.exec(`${code} ${message}`);
+    const name = (alert?.[1] ?? alert?.[2] ?? '').trim().toUpperCase().replace(/ /g, '_');
+    const asked = context.certificateRequested === true;
+    const verdict = name !== 'HANDSHAKE_FAILURE' || asked ? VERDICTS[name] : undefined;
+    const reset = asked && (code === 'ECONNRESET' || code === 'EPIPE');
+    if (!verdict && !reset)
+        return undefined;
+    const where = describeEndpoint(context.endpoint);
+    const cause = verdict ? `TLS alert ${name.toLowerCase().replace(/_/g, ' ')}` : String(code);
+    if (!context.clientCertificateSet) {
+        return client_certificate_errors_final(`The token endpoint ${where} requires a TLS client certificate, and none is set (${cause}): ${SET_BOTH}`);
+    }
+    if (verdict) {
+        return client_certificate_errors_final(`The token endpoint ${where} rejected the TLS client certificate in client_certificate (${cause}): ${verdict}.`);
+    }
+    return client_certificate_errors_final(`The token endpoint ${where} closed the connection (${code}) right after a TLS handshake in which it asked ` +
+        'for a client certificate: it most likely rejected the one in client_certificate (a TLS 1.3 server often ' +
+        'says so only with a reset). Check that it was issued by a CA the server trusts, for TLS client ' +
+        'authentication, with any intermediate certificates.');
+}
+function ingressCertificateError(status, body, where, clientCertificateSet) {
+    if (status !== 400)
+        return undefined;
+    const answered = `The token endpoint ${where} answered HTTP 400`;
+    if (/No required SSL certificate was sent/i.test(body)) {
+        return client_certificate_errors_final(clientCertificateSet
+            ? `${answered} "No required SSL certificate was sent", although client_certificate is set: the ` +
+                'certificate did not reach the server, as when a TLS-inspecting proxy or load balancer ends the TLS ' +
+                'connection before it; ask for this host to be passed through.'
+            : `${answered} "No required SSL certificate was sent": it requires a TLS client certificate, and none is ` +
+                `set: ${SET_BOTH}`);
+    }
+    if (/The SSL certificate error/i.test(body)) {
+        return client_certificate_errors_final(`${answered} "The SSL certificate error": it rejected the TLS client certificate in client_certificate. ` +
+            'Check that it was issued by a CA the server trusts, is valid, and carries any intermediate certificates.');
+    }
+    return undefined;
+}
+function client_certificate_errors_final(message) {
+    return new AttemptError(message, { retryable: false, reason: 'client certificate' });
+}
+
 ;// CONCATENATED MODULE: ./src/exchange/network-errors.ts
+
 
 
 
@@ -3252,13 +3559,16 @@ const CERTIFICATE_PROBLEMS = {
     UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'invalid'
 };
 function networkError(error, context) {
-    const code = errorCode(error);
+    const code = network_errors_errorCode(error);
     const message = error instanceof Error ? error.message : '';
     const where = describeEndpoint(context.endpoint);
     const host = context.url.host;
     if (/^(tunneling socket could not be established|got illegal response body from proxy)/.test(message)) {
         return proxyError(message, code, context);
     }
+    const clientCertificate = clientCertificateError(error, context);
+    if (clientCertificate)
+        return clientCertificate;
     const problem = CERTIFICATE_PROBLEMS[code];
     if (problem)
         return network_errors_final(certificateMessage(problem, code, context), code);
@@ -3339,7 +3649,7 @@ function proxyError(message, code, context) {
     if (status) {
         return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
     }
-    const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure);
+    const cause = context.proxyFailure === undefined ? code : network_errors_errorCode(context.proxyFailure);
     if (CERTIFICATE_PROBLEMS[cause]) {
         return network_errors_final(`The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
             'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
@@ -3352,7 +3662,7 @@ function proxyError(message, code, context) {
         reason: `proxy ${cause}`
     });
 }
-function errorCode(error) {
+function network_errors_errorCode(error) {
     const code = String(error?.code);
     return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
 }
@@ -3363,6 +3673,7 @@ const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
 
 
 
@@ -3404,11 +3715,12 @@ function buildTokenRequest(settings) {
 }
 async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections();
-    const client = new HttpClient(USER_AGENT, [connections], {
+    const clientTls = new ClientTls(options.clientCertificate);
+    const client = new HttpClient(USER_AGENT, [connections, clientTls], {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });
-    const exchange = new Exchange(request, options, connections);
+    const exchange = new Exchange(request, options, connections, clientTls);
     let timer;
     const deadline = new Promise((_, reject) => {
         timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs);
@@ -3426,11 +3738,13 @@ class Exchange {
     request;
     options;
     connections;
+    clientTls;
     url;
-    constructor(request, options, connections) {
+    constructor(request, options, connections, clientTls) {
         this.request = request;
         this.options = options;
         this.connections = connections;
+        this.clientTls = clientTls;
         this.url = request.url;
     }
     context() {
@@ -3440,7 +3754,9 @@ class Exchange {
             endpointInput: this.request.endpointInput,
             proxy: this.connections.proxy,
             proxyFailure: this.connections.proxyFailure,
-            extraCaFile: this.options.extraCaFile
+            extraCaFile: this.options.extraCaFile,
+            clientCertificateSet: this.options.clientCertificate !== undefined,
+            certificateRequested: this.clientTls.certificateRequested
         };
     }
     async run(client) {
@@ -3494,12 +3810,13 @@ class Exchange {
                 }
             });
             message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-            message.on('error', error => reject(networkError(error, this.context())));
+            message.on('error', error => reject(networkError(error, { ...this.context(), certificateRequested: false })));
         });
     }
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/token-response.ts
+
 
 
 
@@ -3577,6 +3894,9 @@ function isWholeSeconds(value) {
 }
 function endpointError(response, where, json, contentType, context) {
     const { status } = response;
+    const certificate = ingressCertificateError(status, response.body, where, context.clientCertificateSet);
+    if (certificate)
+        return certificate;
     const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : '';
     const oauthError = serverText('error', 64);
     const description = serverText('error_description', 200);
@@ -3632,12 +3952,18 @@ async function exchangeToken(settings, environment, log, clock) {
     for (const value of request.derivedSecrets)
         log.mask(value);
     const endpoint = describeEndpoint(settings.tokenUrl);
-    const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile };
+    const sendOptions = {
+        timeoutMs: settings.timeoutMs,
+        redactor: log.redactor,
+        extraCaFile: environment.extraCaFile,
+        clientCertificate: settings.clientCertificate
+    };
     const responseContext = {
         redactor: log.redactor,
         endpointInput: settings.endpointInput,
         authMethod: settings.authMethod,
-        otherHostHint: settings.otherHostHint
+        otherHostHint: settings.otherHostHint,
+        clientCertificateSet: settings.clientCertificate !== undefined
     };
     return withRetries(async (attempt) => {
         log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
@@ -3674,6 +4000,7 @@ function seconds(ms) {
 
 
 
+
 const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
 async function run(runner = core_namespaceObject, clock = systemClock, env = process.env, output) {
     const log = new StepLog(runner, output);
@@ -3693,6 +4020,9 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
         }
         if (settings.baseUrlIgnored)
             log.warning("Input 'base_url' is not used because 'token_url' is set.");
+        const keyWarning = keyFileWarning(settings.clientCertificate, env.GITHUB_WORKSPACE);
+        if (keyWarning)
+            log.warning(keyWarning);
         const token = await exchangeToken(settings, environment, log, clock);
         publish(settings, token, environment.files, log);
     }

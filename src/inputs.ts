@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { loadClientCertificate, type ClientCertificate } from './exchange/client-certificate.js'
 import { isLoopbackHost } from './exchange/endpoint.js'
 import { logSafe } from './text/log-text.js'
 
@@ -17,7 +18,10 @@ export const INPUT_DEFAULTS = {
   env_name: 'DATASAUR_ACCESS_TOKEN',
   max_attempts: '5',
   timeout_seconds: '30',
-  rate_limit_wait_seconds: '120'
+  rate_limit_wait_seconds: '120',
+  client_certificate: '',
+  client_key: '',
+  client_key_passphrase: ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -60,6 +64,8 @@ export interface Settings {
   timeoutMs: number
   /** How long, from the first attempt, answers with Retry-After are waited for (rate_limit_wait_seconds). */
   rateLimitBudgetMs: number
+  /** The TLS client certificate to present, when the server asks for one (client_certificate, client_key). */
+  clientCertificate?: ClientCertificate
 }
 
 /** How inputs reach this module: `main.ts` passes `@actions/core`'s functions. */
@@ -103,7 +109,16 @@ export function getSettings(source: InputSource): Settings {
     maxAttempts: parseMaxAttempts(read('max_attempts')),
     timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
     rateLimitBudgetMs:
-      parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000
+      parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
+    // Read last, and its key material masked as it is read.
+    clientCertificate: loadClientCertificate(
+      {
+        certificate: source.getInput('client_certificate'),
+        key: source.getInput('client_key'),
+        passphrase: source.getInput('client_key_passphrase')
+      },
+      value => source.setSecret(value)
+    )
   }
 }
 
