@@ -15,6 +15,7 @@ export default {
     'proxy-and-private-ca\\.test\\.ts$',
     'interop-oidc-provider\\.test\\.ts$',
     'release\\.test\\.ts$',
+    'check-licenses\\.test\\.ts$',
     'bundle\\.test\\.ts$',
     'process-guard\\.bundle\\.test\\.ts$',
     'runner-log\\.test\\.ts$'
