@@ -197,6 +197,22 @@ describe('a server that requires a client certificate', () => {
     }
   )
 
+  it('fails at once when it closes the tunnelled connection on a certificate from another CA', async () => {
+    const server = await mtlsServer({ name: 'datasaur.test' })
+    const proxy = await startProxy({ fallback: relayTo(server.port) })
+    cleanups.push(() => proxy.close())
+    const result = await run(
+      `https://datasaur.test:${server.port}`,
+      { client_certificate: foreign.cert, client_key: foreign.key },
+      { https_proxy: proxy.url }
+    )
+
+    expect(result.code).toBe(1)
+    expect(proxy.connects).toHaveLength(1)
+    expect(server.clients).toEqual([])
+    expect(errorOf(result)).toMatch(/closed the connection \((ECONNRESET|EPIPE)\) right after a TLS handshake in which/)
+  })
+
   it('may still reset a connection it has begun to answer: that is retried', async () => {
     const server = await mtlsServer({
       reply: res => {

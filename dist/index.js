@@ -2991,8 +2991,7 @@ function isoDate(date) {
     return `${date.toISOString().slice(0, 19)}Z`;
 }
 function errorCode(error) {
-    const code = String(error.code);
-    return /^[A-Z0-9_]+$/.test(code) ? code : 'unreadable';
+    return String(error.code);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -3410,7 +3409,6 @@ class AttemptConnections {
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/client-tls.ts
-
 function certificateOptions(certificate) {
     if (!certificate)
         return {};
@@ -3442,12 +3440,11 @@ class ClientTls {
     }
     watch(socket) {
         this.certificateRequested = false;
-        if (socket instanceof external_node_tls_namespaceObject.TLSSocket) {
-            socket.on('keylog', () => {
-                if (socket.getSharedSigalgs().length > 0)
-                    this.certificateRequested = true;
-            });
-        }
+        const tls = socket;
+        tls.on('keylog', () => {
+            if (tls.getSharedSigalgs().length > 0)
+                this.certificateRequested = true;
+        });
         return socket;
     }
     canHandleAuthentication() {
@@ -3477,8 +3474,10 @@ const VERDICTS = {
 const SET_BOTH = 'set client_certificate and client_key to the certificate and key issued for this client.';
 function clientCertificateError(error, context) {
     const { code, message } = Object(error);
-    const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z ]+))/i.exec(`${code} ${message}`);
-    const name = (alert?.[1] ?? alert?.[2] ?? '').trim().toUpperCase().replace(/ /g, '_');
+    const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z]+ [a-z]+))/i.exec(`${code} ${message}`);
+    const name = String(alert?.[1] ?? alert?.[2])
+        .toUpperCase()
+        .replace(/ /g, '_');
     const asked = context.certificateRequested === true;
     const verdict = name !== 'HANDSHAKE_FAILURE' || asked ? VERDICTS[name] : undefined;
     const reset = asked && (code === 'ECONNRESET' || code === 'EPIPE');

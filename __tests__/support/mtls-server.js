@@ -36,6 +36,8 @@ function tracked(server) {
   }
   server.on('connection', socket => {
     state.connections++
+    // A client that gives up mid-handshake resets the connection; that is no failure of the server.
+    socket.on('error', () => undefined)
     open.add(socket)
     socket.on('close', () => open.delete(socket))
   })

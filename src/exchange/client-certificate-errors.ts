@@ -32,8 +32,11 @@ const SET_BOTH = 'set client_certificate and client_key to the certificate and k
 export function clientCertificateError(error: unknown, context: NetworkContext): AttemptError | undefined {
   // Read, not `instanceof` checked: Node's errors may come from another realm (under a test runner).
   const { code, message } = Object(error) as { code?: unknown; message?: unknown }
-  const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z ]+))/i.exec(`${code} ${message}`)
-  const name = (alert?.[1] ?? alert?.[2] ?? '').trim().toUpperCase().replace(/ /g, '_')
+  // Every alert about a certificate has a name of two words.
+  const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z]+ [a-z]+))/i.exec(`${code} ${message}`)
+  const name = String(alert?.[1] ?? alert?.[2])
+    .toUpperCase()
+    .replace(/ /g, '_')
   const asked = context.certificateRequested === true
   // A handshake failure means something else unless the server had asked for a certificate.
   const verdict = name !== 'HANDSHAKE_FAILURE' || asked ? VERDICTS[name] : undefined

@@ -1,6 +1,6 @@
 import type { RequestOptions } from 'node:http'
 import type { Socket } from 'node:net'
-import { TLSSocket, type ConnectionOptions } from 'node:tls'
+import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import type { ClientCertificate } from './client-certificate.js'
 
@@ -38,6 +38,7 @@ export class ClientTls implements RequestHandler {
    * that message gives a client the server's signature algorithms, so a client sees shared ones
    * (`getSharedSigalgs`) exactly when a certificate was asked for.
    */
+  // Stryker disable next-line BooleanLiteral: every connection sets it afresh before it can fail.
   certificateRequested = false
   private readonly options: CertificateOptions
   private readonly wrapped = new WeakSet<object>()
@@ -50,8 +51,11 @@ export class ClientTls implements RequestHandler {
     const agent = options.agent as unknown as Agent
     const tunnel = agent.proxyOptions !== undefined
     Object.assign(tunnel ? agent.options : options, this.options)
-    // A direct request's agent serves every hop of the attempt; it is wrapped once.
+    // A direct request's agent serves every hop of the attempt; it is wrapped once (wrapping it again
+    // would only watch each connection twice).
+    // Stryker disable next-line ConditionalExpression
     if (this.wrapped.has(agent)) return
+    // Stryker disable next-line CallExpression
     this.wrapped.add(agent)
     if (tunnel) {
       const create = agent.createSocket
@@ -69,11 +73,11 @@ export class ClientTls implements RequestHandler {
    */
   private watch(socket: Socket): Socket {
     this.certificateRequested = false
-    if (socket instanceof TLSSocket) {
-      socket.on('keylog', () => {
-        if (socket.getSharedSigalgs().length > 0) this.certificateRequested = true
-      })
-    }
+    // A plain connection (http to a loopback endpoint) has no handshake, and never logs keys.
+    const tls = socket as TLSSocket
+    tls.on('keylog', () => {
+      if (tls.getSharedSigalgs().length > 0) this.certificateRequested = true
+    })
     return socket
   }
 
