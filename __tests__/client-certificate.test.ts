@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -126,6 +126,14 @@ describe('loadClientCertificate: what Settings receive', () => {
     const { certificate, masked } = load({ certificate: `${client.cert}${client.key}` })
     expect(certificate).toMatchObject({ key: client.key.trim(), keyFile: undefined })
     expect(masked).toEqual([client.key.trim(), ...keyLines(client.key)])
+  })
+
+  it('takes a key in the traditional form (EC PRIVATE KEY) from after the certificate', () => {
+    const sec1 = createPrivateKey(client.key).export({ type: 'sec1', format: 'pem' }).toString()
+    expect(sec1).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/)
+    const { certificate, masked } = load({ certificate: file('sec1.pem', `${client.cert}${sec1}`) })
+    expect(certificate?.key).toBe(sec1.trim())
+    expect(masked).toEqual([sec1.trim(), ...keyLines(sec1)])
   })
 
   it('prefers client_key to a key in client_certificate', () => {
