@@ -87,7 +87,10 @@ export async function startOpenSslServer(pki, extra = []) {
   const child = spawn('openssl', args, { cwd: pki.dir, stdio: ['pipe', 'pipe', 'pipe'] })
   let output = ''
   const upstream = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`openssl s_server did not start: ${output}`)), 10_000)
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`openssl s_server did not start: ${output}`))
+    }, 10_000)
     const read = chunk => {
       output += chunk
       const match = /^ACCEPT .*:(\d+)$/m.exec(output)
