@@ -15,6 +15,7 @@ export default {
     'proxy-and-private-ca\\.test\\.ts$',
     'interop-oidc-provider\\.test\\.ts$',
     'release\\.test\\.ts$',
+    'check-licenses\\.test\\.ts$',
     'bundle\\.test\\.ts$',
     'process-guard\\.bundle\\.test\\.ts$',
     // Builds the bundles from src/, which mutation testing has changed.

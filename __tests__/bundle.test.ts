@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import * as lazyUndici from '../src/exchange/lazy-undici.js'
+import * as noExec from '../src/runner/no-exec.js'
 import { relayTo, startProxy } from './support/proxy.js'
 import { ACTION_ENTRY, ROOT, runAction } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from './support/token-server.js'
@@ -138,6 +139,33 @@ describe('src/exchange/lazy-undici.ts', () => {
     expect(other).toEqual([])
     expect([...named]).toContain('ProxyAgent')
     for (const name of named) expect(typeof (lazyUndici as Record<string, unknown>)[name]).toBe('function')
+  })
+})
+
+describe('src/runner/no-exec.ts', () => {
+  it('exports every name the runtime dependencies use of @actions/exec, and refuses to run anything', () => {
+    const used = new Set<string>()
+    for (const file of runtimePackages().flatMap(javascriptFiles)) {
+      const source = readFileSync(file, 'utf8')
+      for (const [, name] of source.matchAll(/import \* as (\w+) from ["']@actions\/exec["']/g)) {
+        for (const [, member] of source.matchAll(new RegExp(`\\b${name}\\.(\\w+)`, 'g'))) used.add(member)
+      }
+      for (const [, names] of source.matchAll(/import \{([^}]*)\} from ["']@actions\/exec["']/g)) {
+        for (const part of names.split(',')) used.add(part.trim().split(/\s+as\s+/)[0])
+      }
+    }
+    used.delete('')
+    expect([...used]).toContain('getExecOutput')
+    for (const name of used) {
+      const stub = (noExec as Record<string, unknown>)[name]
+      expect(typeof stub).toBe('function')
+      expect(() => (stub as () => unknown)()).toThrow('@actions/exec is not bundled with this action')
+    }
+  })
+
+  it('keeps @actions/exec and @actions/io out of what loads at start', () => {
+    const bundled = startupFiles(ACTION_ENTRY).map(file => readFileSync(file, 'utf8'))
+    expect(bundled.filter(source => /node_modules\/@actions\/(exec|io)\//.test(source))).toEqual([])
   })
 })
 

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { ActionError } from '../src/errors.js'
-import { getSettings, type InputName } from '../src/inputs.js'
+import { getSettings, type InputName, type Settings } from '../src/inputs.js'
 import { channelDir, channelFilePath, readChannel, requestKeeper } from '../src/keeper/channel.js'
 import { socketLocation } from '../src/keeper/socket-location.js'
 import { encodePayload } from '../src/keeper/payload.js'
@@ -240,8 +240,13 @@ describe('startKeeper', () => {
 })
 
 /** runKeeper in this process: its stdin gets the payload, its exit is recorded. */
-async function keeperInProcess(options: { directoryCheckMs?: number; maxLifetimeMs?: number } = {}) {
-  const { server, runnerTemp, settings } = await setUp({ expiresIn: 3600 })
+async function keeperInProcess(
+  options: { directoryCheckMs?: number; maxLifetimeMs?: number } = {},
+  extra: Partial<Settings> = {}
+) {
+  const setup = await setUp({ expiresIn: 3600 })
+  const { server, runnerTemp } = setup
+  const settings = { ...setup.settings, ...extra }
   const dir = channelDir(runnerTemp)
   mkdirSync(dir)
   const location = socketLocation(dir, process.platform, 'in-process')
@@ -293,6 +298,22 @@ describe('runKeeper', () => {
     await new Promise(resolve => setTimeout(resolve, 50))
     expect(exits).toEqual([0])
     expect(existsSync(channel.socket)).toBe(false)
+  })
+
+  it("redacts the client certificate's key material from what it says, as the step masked it", async () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nshort\n-----END PRIVATE KEY-----\n'
+    const { server, channel } = await keeperInProcess(
+      {},
+      { clientCertificate: { key, passphrase: 'Pass-Phrase-77', pfx: 'UEtDUzEyLWJ5dGVz' } }
+    )
+    server.script(
+      json(400, {
+        error: 'invalid_request',
+        error_description: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC Pass-Phrase-77 UEtDUzEyLWJ5dGVz short -----BEGIN'
+      })
+    )
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(failed).toEqual({ ok: false, error: expect.stringContaining('(*** *** *** short -----BEGIN)') })
   })
 
   it('ends once its directory is gone', async () => {

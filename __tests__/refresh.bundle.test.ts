@@ -6,7 +6,9 @@ import { statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { NO_KEEPER } from '../src/keeper/token-command.js'
+import { createCertificateAuthority } from './support/certificates.js'
 import { createJob, RUNNER_SECRETS } from './support/job.js'
+import { startMtlsServer } from './support/mtls-server.js'
 import { ORDERS, injectedCommands, visibleSecrets, type RunnerLog } from './support/runner-log.js'
 import { json, startTokenServer } from './support/token-server.js'
 
@@ -260,6 +262,50 @@ describe('refresh: true', () => {
       expect.stringMatching(/^Error: The token keeper that refresh: true starts did not start \(/)
     ])
     expect(keepers(job)).toEqual([])
+  })
+
+  it('the keeper presents the client certificate, and its key is in no log', async () => {
+    const pki = createCertificateAuthority('Keeper Gateway CA')
+    const client = pki.issueClient('keeper-runner')
+    let issued = 0
+    const gateway = await startMtlsServer(pki, {
+      reply: res => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(
+          JSON.stringify({ access_token: `mtls-token-${++issued}-0123456789`, token_type: 'bearer', expires_in: 3 })
+        )
+      }
+    })
+    const job = createJob()
+    jobs.push(job)
+    try {
+      const env = { NODE_EXTRA_CA_CERTS: pki.caFile }
+      const step = await job.action(
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          base_url: gateway.url,
+          refresh: 'true',
+          client_certificate: client.cert,
+          client_key: client.key
+        },
+        { env }
+      )
+      expect(step.code).toBe(0)
+      await sleep(1800)
+      const later = await job.run('echo "token: $(datasaur-token)"\n', { env })
+
+      expect(later.stdout).toBe('token: mtls-token-2-0123456789\n')
+      expect(gateway.clients).toEqual(['keeper-runner', 'keeper-runner'])
+      const keyLines = client.key.split('\n').filter(line => line.length >= 8 && !line.startsWith('-----'))
+      expectSafe(step.logs, [CLIENT_SECRET, ...keyLines])
+      expectSafe(later.logs, [CLIENT_SECRET, 'mtls-token-2-0123456789', ...keyLines])
+      const [keeper] = keepers(job)
+      expect([...keeper.environ, ...keeper.cmdline].join('\n')).not.toContain(keyLines[0])
+    } finally {
+      await gateway.close()
+      pki.remove()
+    }
   })
 
   it('a second refresh: true step stops the earlier keeper first', async () => {

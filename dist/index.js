@@ -2408,1136 +2408,13 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, external_path_namespaceObject.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-;// CONCATENATED MODULE: external "string_decoder"
-const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
+;// CONCATENATED MODULE: ./src/runner/no-exec.ts
+function notBundled() {
+    throw new Error('@actions/exec is not bundled with this action: it runs no programs.');
+}
+const exec = (/* unused pure expression or super */ null && (notBundled));
+const getExecOutput = notBundled;
 
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -4127,7 +3004,192 @@ function truncateQuietly(fd, size) {
     }
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(30);
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+;// CONCATENATED MODULE: ./src/exchange/client-certificate.ts
+
+
+
+
+
+
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
+const BOTH = 'client_certificate takes the certificate (PEM text or a file; a PKCS#12 file holds the key too) and ' +
+    'client_key its private key.';
+function maskKey(text, mask) {
+    mask(text);
+    for (const line of text.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (trimmed.length >= 8 && !trimmed.startsWith('-----'))
+            mask(trimmed);
+    }
+}
+function maskKeyBlocks(text, mask) {
+    for (const [block, type] of text.matchAll(PEM_BLOCK))
+        if (type.endsWith('PRIVATE KEY'))
+            maskKey(block, mask);
+}
+function loadClientCertificate(inputs, mask, now = Date.now()) {
+    const { certificate, key, passphrase } = inputs;
+    if (passphrase)
+        mask(passphrase);
+    if (key && !(0,external_node_fs_.existsSync)(key))
+        maskKey(key, mask);
+    maskKeyBlocks(certificate, mask);
+    if (!certificate && !key) {
+        if (passphrase)
+            fail('client_key_passphrase', 'is set, but client_certificate and client_key are empty: set them too.');
+        return undefined;
+    }
+    if (!certificate)
+        fail('client_certificate', `is empty while client_key is set: ${BOTH}`);
+    const cert = readValue('client_certificate', certificate);
+    const text = cert.data.toString('utf8');
+    if (!text.includes('-----BEGIN')) {
+        if (key)
+            fail('client_key', 'must be empty when client_certificate is a PKCS#12 file, which holds the key.');
+        return { ...loadPkcs12(cert.data, passphrase, now), keyFile: cert.file };
+    }
+    if (cert.file)
+        maskKeyBlocks(text, mask);
+    const blocks = [...text.matchAll(PEM_BLOCK)];
+    const certificates = blocks.filter(([, type]) => type === 'CERTIFICATE').map(([block]) => block);
+    if (certificates.length === 0) {
+        fail('client_certificate', `holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${BOTH}`);
+    }
+    const chain = certificates.map(block => parseCertificate(block));
+    let keyText;
+    let keyFile = cert.file;
+    if (key) {
+        const value = readValue('client_key', key);
+        keyText = value.data.toString('utf8');
+        keyFile = value.file;
+        if (keyFile)
+            maskKeyBlocks(keyText, mask);
+    }
+    else {
+        keyText =
+            blocks.find(([, type]) => type.endsWith('PRIVATE KEY'))?.[0] ??
+                fail('client_key', `is empty while client_certificate is set: ${BOTH}`);
+    }
+    const privateKey = parseKey(keyText, passphrase);
+    if (!chain[0].checkPrivateKey(privateKey)) {
+        fail('client_key', 'does not match the certificate in client_certificate: give the key the certificate was issued for, ' +
+            'and the certificate first in client_certificate (before its chain).');
+    }
+    for (const x509 of chain)
+        checkValidity(x509, now);
+    checkUsage(chain[0]);
+    return { cert: `${certificates.join('\n')}\n`, key: keyText, passphrase: passphrase || undefined, keyFile };
+}
+function keyFileWarning(certificate, workspace) {
+    const file = certificate?.keyFile;
+    if (!file || !workspace)
+        return undefined;
+    const inside = (0,external_node_path_.relative)((0,external_node_path_.resolve)(workspace), file);
+    if (inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside))
+        return undefined;
+    return (`The private key of the client certificate is read from a file in the workspace (${(0,log_text/* logSafe */.sN)(inside, 200)}): ` +
+        'if it is committed, everyone who can read the repository has the key. Write it from a secret to a file ' +
+        'in RUNNER_TEMP instead.');
+}
+function fail(input, problem) {
+    throw new errors/* InputError */.dz(input, `Input '${input}' ${problem}`);
+}
+function readValue(input, value) {
+    if (value.includes('-----BEGIN'))
+        return { data: Buffer.from(value) };
+    try {
+        return { data: (0,external_node_fs_.readFileSync)(value), file: (0,external_node_path_.resolve)(value) };
+    }
+    catch (error) {
+        return fail(input, `is neither PEM text (-----BEGIN ...) nor the path of a readable file (${errorCode(error)}). Pass the PEM ` +
+            'itself, e.g. from a secret, or the path of a file that holds it (a file from the repository needs ' +
+            'actions/checkout first).');
+    }
+}
+function parseCertificate(pem) {
+    try {
+        return new external_node_crypto_.X509Certificate(pem);
+    }
+    catch (error) {
+        return fail('client_certificate', `holds a certificate that cannot be read (${errorCode(error)}).`);
+    }
+}
+function parseKey(pem, passphrase) {
+    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+        const swapped = pem.includes('-----BEGIN CERTIFICATE-----') ? ': it holds a certificate; are the two swapped?' : '.';
+        fail('client_key', `holds no PEM private key (-----BEGIN PRIVATE KEY-----)${swapped} ${BOTH}`);
+    }
+    const encrypted = pem.includes('ENCRYPTED');
+    if (encrypted && !passphrase)
+        fail('client_key', 'is encrypted: set client_key_passphrase to its passphrase.');
+    try {
+        return (0,external_node_crypto_.createPrivateKey)({ key: pem, passphrase: passphrase || undefined });
+    }
+    catch (error) {
+        if (encrypted) {
+            fail('client_key_passphrase', `does not decrypt client_key (${errorCode(error)}): check the passphrase.`);
+        }
+        return fail('client_key', `holds a private key that cannot be read (${errorCode(error)}).`);
+    }
+}
+function loadPkcs12(data, passphrase, now) {
+    let socket;
+    try {
+        socket = new external_node_tls_namespaceObject.TLSSocket(new external_node_net_.Socket(), { secureContext: (0,external_node_tls_namespaceObject.createSecureContext)({ pfx: data, passphrase }) });
+    }
+    catch (error) {
+        const reason = (0,log_text/* logSafe */.sN)(String(error.message), 60);
+        if (/mac verify/i.test(reason)) {
+            return passphrase
+                ? fail('client_key_passphrase', `does not open the PKCS#12 file in client_certificate (${reason}).`)
+                : fail('client_key_passphrase', 'is empty, and the PKCS#12 file in client_certificate needs its passphrase.');
+        }
+        if (/unsupported pkcs12/i.test(reason)) {
+            fail('client_certificate', 'names a PKCS#12 file encrypted the old way (RC2 or DES), which Node no longer reads: convert it with ' +
+                '`openssl pkcs12 -legacy -in old.p12 -nodes | openssl pkcs12 -export -out new.p12`, or pass PEM files.');
+        }
+        return fail('client_certificate', `names a file that is neither PEM nor PKCS#12 (${reason}). ${BOTH}`);
+    }
+    const leaf = new external_node_crypto_.X509Certificate(socket.getCertificate().raw);
+    socket.destroy();
+    checkValidity(leaf, now);
+    checkUsage(leaf);
+    return { pfx: data.toString('base64'), passphrase: passphrase || undefined };
+}
+function checkValidity(x509, now) {
+    const subject = (0,log_text/* logSafe */.sN)(x509.subject, 100);
+    const from = new Date(x509.validFrom);
+    const to = new Date(x509.validTo);
+    if (now < from.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that is not valid until ${isoDate(from)}.`);
+    }
+    if (now > to.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that expired on ${isoDate(to)}: renew it.`);
+    }
+}
+function checkUsage(x509) {
+    const usage = x509.keyUsage;
+    if (usage && !usage.includes(CLIENT_AUTH) && !usage.includes(ANY_USAGE)) {
+        fail('client_certificate', `holds a certificate (${(0,log_text/* logSafe */.sN)(x509.subject, 100)}) that is not for TLS client authentication (its ` +
+            'extended key usage lacks clientAuth): ask for a client certificate.');
+    }
+}
+function isoDate(date) {
+    return `${date.toISOString().slice(0, 19)}Z`;
+}
+function errorCode(error) {
+    return String(error.code);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -4143,7 +3205,10 @@ const INPUT_DEFAULTS = {
     max_attempts: '5',
     timeout_seconds: '30',
     rate_limit_wait_seconds: '120',
-    refresh: 'false'
+    refresh: 'false',
+    client_certificate: '',
+    client_key: '',
+    client_key_passphrase: ''
 };
 const AUTH_METHODS = ['client_secret_post', 'client_secret_basic'];
 const TOKEN_PATH = 'api/oauth/token';
@@ -4180,7 +3245,12 @@ function getSettings(source) {
         maxAttempts: parseMaxAttempts(read('max_attempts')),
         timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
         rateLimitBudgetMs: parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
-        refresh: parseBoolean('refresh', read('refresh'))
+        refresh: parseBoolean('refresh', read('refresh')),
+        clientCertificate: loadClientCertificate({
+            certificate: source.getInput('client_certificate'),
+            key: source.getInput('client_key'),
+            passphrase: source.getInput('client_key_passphrase')
+        }, value => source.setSecret(value))
     };
 }
 function required(name, value) {
@@ -4534,7 +3604,118 @@ class AttemptConnections {
     }
 }
 
+;// CONCATENATED MODULE: ./src/exchange/client-tls.ts
+function certificateOptions(certificate) {
+    if (!certificate)
+        return {};
+    const { cert, key, pfx, passphrase } = certificate;
+    return pfx ? { pfx: Buffer.from(pfx, 'base64'), passphrase } : { cert, key, passphrase };
+}
+class ClientTls {
+    certificateRequested = false;
+    options;
+    wrapped = new WeakSet();
+    constructor(certificate) {
+        this.options = certificateOptions(certificate);
+    }
+    prepareRequest(options) {
+        const agent = options.agent;
+        const tunnel = agent.proxyOptions !== undefined;
+        Object.assign(tunnel ? agent.options : options, this.options);
+        if (this.wrapped.has(agent))
+            return;
+        this.wrapped.add(agent);
+        if (tunnel) {
+            const create = agent.createSocket;
+            agent.createSocket = (opts, done) => create.call(agent, opts, socket => done(this.watch(socket)));
+        }
+        else {
+            const create = agent.createConnection;
+            agent.createConnection = (...args) => this.watch(create.apply(agent, args));
+        }
+    }
+    watch(socket) {
+        this.certificateRequested = false;
+        const tls = socket;
+        tls.on('keylog', () => {
+            if (tls.getSharedSigalgs().length > 0)
+                this.certificateRequested = true;
+        });
+        return socket;
+    }
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return Promise.reject(new Error('not supported'));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/client-certificate-errors.ts
+
+
+const VERDICTS = {
+    CERTIFICATE_REQUIRED: 'the server received none: its key type or signature algorithm may be one the server does not accept',
+    HANDSHAKE_FAILURE: 'the server ended the handshake after receiving it',
+    UNKNOWN_CA: "it was not issued by a CA the server trusts: ask the server's operators which CA issues its client " +
+        'certificates, and add any intermediate certificates to client_certificate',
+    BAD_CERTIFICATE: "the server found it invalid (by the server's clock it may not be valid yet)",
+    UNSUPPORTED_CERTIFICATE: 'the server does not accept this kind of certificate: it must be one for TLS client authentication',
+    CERTIFICATE_EXPIRED: "it has expired by the server's clock: renew it",
+    CERTIFICATE_REVOKED: 'it has been revoked: ask for a new one',
+    CERTIFICATE_UNKNOWN: 'the server could not verify it: add any intermediate certificates to client_certificate',
+    ACCESS_DENIED: "the certificate is valid but not allowed here: ask the server's operators to authorise it",
+    DECRYPT_ERROR: 'its signature did not verify: client_key must be the key of this certificate'
+};
+const SET_BOTH = 'set client_certificate and client_key to the certificate and key issued for this client.';
+function clientCertificateError(error, context) {
+    const { code, message } = Object(error);
+    const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z]+ [a-z]+))/i.exec(`${code} ${message}`);
+    const name = String(alert?.[1] ?? alert?.[2])
+        .toUpperCase()
+        .replace(/ /g, '_');
+    const asked = context.certificateRequested === true;
+    const verdict = name !== 'HANDSHAKE_FAILURE' || asked ? VERDICTS[name] : undefined;
+    const reset = asked && (code === 'ECONNRESET' || code === 'EPIPE');
+    if (!verdict && !reset)
+        return undefined;
+    const where = describeEndpoint(context.endpoint);
+    const cause = verdict ? `TLS alert ${name.toLowerCase().replace(/_/g, ' ')}` : String(code);
+    if (!context.clientCertificateSet) {
+        return client_certificate_errors_final(`The token endpoint ${where} requires a TLS client certificate, and none is set (${cause}): ${SET_BOTH}`);
+    }
+    if (verdict) {
+        return client_certificate_errors_final(`The token endpoint ${where} rejected the TLS client certificate in client_certificate (${cause}): ${verdict}.`);
+    }
+    return client_certificate_errors_final(`The token endpoint ${where} closed the connection (${code}) right after a TLS handshake in which it asked ` +
+        'for a client certificate: it most likely rejected the one in client_certificate (a TLS 1.3 server often ' +
+        'says so only with a reset). Check that it was issued by a CA the server trusts, for TLS client ' +
+        'authentication, with any intermediate certificates.');
+}
+function ingressCertificateError(status, body, where, clientCertificateSet) {
+    if (status !== 400)
+        return undefined;
+    const answered = `The token endpoint ${where} answered HTTP 400`;
+    if (/No required SSL certificate was sent/i.test(body)) {
+        return client_certificate_errors_final(clientCertificateSet
+            ? `${answered} "No required SSL certificate was sent", although client_certificate is set: the ` +
+                'certificate did not reach the server, as when a TLS-inspecting proxy or load balancer ends the TLS ' +
+                'connection before it; ask for this host to be passed through.'
+            : `${answered} "No required SSL certificate was sent": it requires a TLS client certificate, and none is ` +
+                `set: ${SET_BOTH}`);
+    }
+    if (/The SSL certificate error/i.test(body)) {
+        return client_certificate_errors_final(`${answered} "The SSL certificate error": it rejected the TLS client certificate in client_certificate. ` +
+            'Check that it was issued by a CA the server trusts, is valid, and carries any intermediate certificates.');
+    }
+    return undefined;
+}
+function client_certificate_errors_final(message) {
+    return new errors/* AttemptError */.cb(message, { retryable: false, reason: 'client certificate' });
+}
+
 ;// CONCATENATED MODULE: ./src/exchange/network-errors.ts
+
 
 
 
@@ -4573,13 +3754,16 @@ const CERTIFICATE_PROBLEMS = {
     UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'invalid'
 };
 function networkError(error, context) {
-    const code = errorCode(error);
+    const code = network_errors_errorCode(error);
     const message = error instanceof Error ? error.message : '';
     const where = describeEndpoint(context.endpoint);
     const host = context.url.host;
     if (/^(tunneling socket could not be established|got illegal response body from proxy)/.test(message)) {
         return proxyError(message, code, context);
     }
+    const clientCertificate = clientCertificateError(error, context);
+    if (clientCertificate)
+        return clientCertificate;
     const problem = CERTIFICATE_PROBLEMS[code];
     if (problem)
         return network_errors_final(certificateMessage(problem, code, context), code);
@@ -4660,7 +3844,7 @@ function proxyError(message, code, context) {
     if (status) {
         return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
     }
-    const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure);
+    const cause = context.proxyFailure === undefined ? code : network_errors_errorCode(context.proxyFailure);
     if (CERTIFICATE_PROBLEMS[cause]) {
         return network_errors_final(`The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
             'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
@@ -4673,7 +3857,7 @@ function proxyError(message, code, context) {
         reason: `proxy ${cause}`
     });
 }
-function errorCode(error) {
+function network_errors_errorCode(error) {
     const code = String(error?.code);
     return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
 }
@@ -4684,6 +3868,7 @@ const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
 
 
 
@@ -4725,11 +3910,12 @@ function buildTokenRequest(settings) {
 }
 async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections();
-    const client = new HttpClient(USER_AGENT, [connections], {
+    const clientTls = new ClientTls(options.clientCertificate);
+    const client = new HttpClient(USER_AGENT, [connections, clientTls], {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });
-    const exchange = new Exchange(request, options, connections);
+    const exchange = new Exchange(request, options, connections, clientTls);
     let timer;
     const deadline = new Promise((_, reject) => {
         timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs);
@@ -4747,11 +3933,13 @@ class Exchange {
     request;
     options;
     connections;
+    clientTls;
     url;
-    constructor(request, options, connections) {
+    constructor(request, options, connections, clientTls) {
         this.request = request;
         this.options = options;
         this.connections = connections;
+        this.clientTls = clientTls;
         this.url = request.url;
     }
     context() {
@@ -4761,7 +3949,9 @@ class Exchange {
             endpointInput: this.request.endpointInput,
             proxy: this.connections.proxy,
             proxyFailure: this.connections.proxyFailure,
-            extraCaFile: this.options.extraCaFile
+            extraCaFile: this.options.extraCaFile,
+            clientCertificateSet: this.options.clientCertificate !== undefined,
+            certificateRequested: this.clientTls.certificateRequested
         };
     }
     async run(client) {
@@ -4815,12 +4005,13 @@ class Exchange {
                 }
             });
             message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-            message.on('error', error => reject(networkError(error, this.context())));
+            message.on('error', error => reject(networkError(error, { ...this.context(), certificateRequested: false })));
         });
     }
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/token-response.ts
+
 
 
 
@@ -4898,6 +4089,9 @@ function isWholeSeconds(value) {
 }
 function endpointError(response, where, json, contentType, context) {
     const { status } = response;
+    const certificate = ingressCertificateError(status, response.body, where, context.clientCertificateSet);
+    if (certificate)
+        return certificate;
     const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : '';
     const oauthError = serverText('error', 64);
     const description = serverText('error_description', 200);
@@ -4953,12 +4147,18 @@ async function exchangeToken(settings, environment, log, clock) {
     for (const value of request.derivedSecrets)
         log.mask(value);
     const endpoint = describeEndpoint(settings.tokenUrl);
-    const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile };
+    const sendOptions = {
+        timeoutMs: settings.timeoutMs,
+        redactor: log.redactor,
+        extraCaFile: environment.extraCaFile,
+        clientCertificate: settings.clientCertificate
+    };
     const responseContext = {
         redactor: log.redactor,
         endpointInput: settings.endpointInput,
         authMethod: settings.authMethod,
-        otherHostHint: settings.otherHostHint
+        otherHostHint: settings.otherHostHint,
+        clientCertificateSet: settings.clientCertificate !== undefined
     };
     return withRetries(async (attempt) => {
         log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
@@ -4997,6 +4197,7 @@ function seconds(ms) {
 
 
 
+
 const OUTPUT_NAMES = ['access_token', 'token_type', 'expires_in', 'expires_at'];
 async function run(runner = core_namespaceObject, clock = systemClock, env = process.env, options = {}) {
     const log = new StepLog(runner, options.output);
@@ -5016,6 +4217,9 @@ async function run(runner = core_namespaceObject, clock = systemClock, env = pro
         }
         if (settings.baseUrlIgnored)
             log.warning("Input 'base_url' is not used because 'token_url' is set.");
+        const keyWarning = keyFileWarning(settings.clientCertificate, env.GITHUB_WORKSPACE);
+        if (keyWarning)
+            log.warning(keyWarning);
         const token = await exchangeToken(settings, environment, log, clock);
         const keeper = settings.refresh ? await startRefresh(settings, token, environment, clock, env, options) : undefined;
         try {

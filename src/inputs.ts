@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { loadClientCertificate, type ClientCertificate } from './exchange/client-certificate.js'
 import { isLoopbackHost } from './exchange/endpoint.js'
 import { logSafe } from './text/log-text.js'
 
@@ -18,7 +19,10 @@ export const INPUT_DEFAULTS = {
   max_attempts: '5',
   timeout_seconds: '30',
   rate_limit_wait_seconds: '120',
-  refresh: 'false'
+  refresh: 'false',
+  client_certificate: '',
+  client_key: '',
+  client_key_passphrase: ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -63,6 +67,8 @@ export interface Settings {
   rateLimitBudgetMs: number
   /** Keep a valid token available for the rest of the job, through the token keeper and `datasaur-token`. */
   refresh: boolean
+  /** The TLS client certificate to present, when the server asks for one (client_certificate, client_key). */
+  clientCertificate?: ClientCertificate
 }
 
 /** How inputs reach this module: `main.ts` passes `@actions/core`'s functions. */
@@ -107,7 +113,16 @@ export function getSettings(source: InputSource): Settings {
     timeoutMs: parseSeconds('timeout_seconds', read('timeout_seconds'), TIMEOUT_SECONDS_LIMIT) * 1000,
     rateLimitBudgetMs:
       parseSeconds('rate_limit_wait_seconds', read('rate_limit_wait_seconds'), RATE_LIMIT_WAIT_SECONDS_LIMIT) * 1000,
-    refresh: parseBoolean('refresh', read('refresh'))
+    refresh: parseBoolean('refresh', read('refresh')),
+    // Read last, and its key material masked as it is read.
+    clientCertificate: loadClientCertificate(
+      {
+        certificate: source.getInput('client_certificate'),
+        key: source.getInput('client_key'),
+        passphrase: source.getInput('client_key_passphrase')
+      },
+      value => source.setSecret(value)
+    )
   }
 }
 

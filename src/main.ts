@@ -7,6 +7,7 @@ import { readEnvironment, type Environment } from './runner/environment.js'
 import { checkWritable, writeFileCommands, type FileCommands } from './runner/file-commands.js'
 import { getSettings, type InputName, type Settings } from './inputs.js'
 import { StepLog, type LogOutput, type Runner } from './runner/step-log.js'
+import { keyFileWarning } from './exchange/client-certificate.js'
 import { exchangeToken } from './exchange/exchange.js'
 import { systemClock, type RetryClock } from './exchange/retry.js'
 import type { Token } from './exchange/token-response.js'
@@ -47,6 +48,8 @@ export async function run(
       )
     }
     if (settings.baseUrlIgnored) log.warning("Input 'base_url' is not used because 'token_url' is set.")
+    const keyWarning = keyFileWarning(settings.clientCertificate, env.GITHUB_WORKSPACE)
+    if (keyWarning) log.warning(keyWarning)
     const token = await exchangeToken(settings, environment, log, clock)
     const keeper = settings.refresh ? await startRefresh(settings, token, environment, clock, env, options) : undefined
     try {

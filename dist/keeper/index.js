@@ -441,6 +441,212 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+;// CONCATENATED MODULE: ./src/errors.ts
+class ActionError extends Error {
+}
+class errors_InputError extends ActionError {
+    input;
+    constructor(input, message) {
+        super(message);
+        this.input = input;
+    }
+}
+class AttemptError extends ActionError {
+    options;
+    constructor(message, options) {
+        super(message);
+        this.options = options;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/client-certificate.ts
+
+
+
+
+
+
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
+const BOTH = (/* unused pure expression or super */ null && ('client_certificate takes the certificate (PEM text or a file; a PKCS#12 file holds the key too) and ' +
+    'client_key its private key.'));
+function maskKey(text, mask) {
+    mask(text);
+    for (const line of text.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (trimmed.length >= 8 && !trimmed.startsWith('-----'))
+            mask(trimmed);
+    }
+}
+function maskKeyBlocks(text, mask) {
+    for (const [block, type] of text.matchAll(PEM_BLOCK))
+        if (type.endsWith('PRIVATE KEY'))
+            maskKey(block, mask);
+}
+function loadClientCertificate(inputs, mask, now = Date.now()) {
+    const { certificate, key, passphrase } = inputs;
+    if (passphrase)
+        mask(passphrase);
+    if (key && !existsSync(key))
+        maskKey(key, mask);
+    maskKeyBlocks(certificate, mask);
+    if (!certificate && !key) {
+        if (passphrase)
+            fail('client_key_passphrase', 'is set, but client_certificate and client_key are empty: set them too.');
+        return undefined;
+    }
+    if (!certificate)
+        fail('client_certificate', `is empty while client_key is set: ${BOTH}`);
+    const cert = readValue('client_certificate', certificate);
+    const text = cert.data.toString('utf8');
+    if (!text.includes('-----BEGIN')) {
+        if (key)
+            fail('client_key', 'must be empty when client_certificate is a PKCS#12 file, which holds the key.');
+        return { ...loadPkcs12(cert.data, passphrase, now), keyFile: cert.file };
+    }
+    if (cert.file)
+        maskKeyBlocks(text, mask);
+    const blocks = [...text.matchAll(PEM_BLOCK)];
+    const certificates = blocks.filter(([, type]) => type === 'CERTIFICATE').map(([block]) => block);
+    if (certificates.length === 0) {
+        fail('client_certificate', `holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${BOTH}`);
+    }
+    const chain = certificates.map(block => parseCertificate(block));
+    let keyText;
+    let keyFile = cert.file;
+    if (key) {
+        const value = readValue('client_key', key);
+        keyText = value.data.toString('utf8');
+        keyFile = value.file;
+        if (keyFile)
+            maskKeyBlocks(keyText, mask);
+    }
+    else {
+        keyText =
+            blocks.find(([, type]) => type.endsWith('PRIVATE KEY'))?.[0] ??
+                fail('client_key', `is empty while client_certificate is set: ${BOTH}`);
+    }
+    const privateKey = parseKey(keyText, passphrase);
+    if (!chain[0].checkPrivateKey(privateKey)) {
+        fail('client_key', 'does not match the certificate in client_certificate: give the key the certificate was issued for, ' +
+            'and the certificate first in client_certificate (before its chain).');
+    }
+    for (const x509 of chain)
+        checkValidity(x509, now);
+    checkUsage(chain[0]);
+    return { cert: `${certificates.join('\n')}\n`, key: keyText, passphrase: passphrase || undefined, keyFile };
+}
+function keyFileWarning(certificate, workspace) {
+    const file = certificate?.keyFile;
+    if (!file || !workspace)
+        return undefined;
+    const inside = relative(resolve(workspace), file);
+    if (inside.startsWith('..') || isAbsolute(inside))
+        return undefined;
+    return (`The private key of the client certificate is read from a file in the workspace (${logSafe(inside, 200)}): ` +
+        'if it is committed, everyone who can read the repository has the key. Write it from a secret to a file ' +
+        'in RUNNER_TEMP instead.');
+}
+function fail(input, problem) {
+    throw new InputError(input, `Input '${input}' ${problem}`);
+}
+function readValue(input, value) {
+    if (value.includes('-----BEGIN'))
+        return { data: Buffer.from(value) };
+    try {
+        return { data: readFileSync(value), file: resolve(value) };
+    }
+    catch (error) {
+        return fail(input, `is neither PEM text (-----BEGIN ...) nor the path of a readable file (${errorCode(error)}). Pass the PEM ` +
+            'itself, e.g. from a secret, or the path of a file that holds it (a file from the repository needs ' +
+            'actions/checkout first).');
+    }
+}
+function parseCertificate(pem) {
+    try {
+        return new X509Certificate(pem);
+    }
+    catch (error) {
+        return fail('client_certificate', `holds a certificate that cannot be read (${errorCode(error)}).`);
+    }
+}
+function parseKey(pem, passphrase) {
+    if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+        const swapped = pem.includes('-----BEGIN CERTIFICATE-----') ? ': it holds a certificate; are the two swapped?' : '.';
+        fail('client_key', `holds no PEM private key (-----BEGIN PRIVATE KEY-----)${swapped} ${BOTH}`);
+    }
+    const encrypted = pem.includes('ENCRYPTED');
+    if (encrypted && !passphrase)
+        fail('client_key', 'is encrypted: set client_key_passphrase to its passphrase.');
+    try {
+        return createPrivateKey({ key: pem, passphrase: passphrase || undefined });
+    }
+    catch (error) {
+        if (encrypted) {
+            fail('client_key_passphrase', `does not decrypt client_key (${errorCode(error)}): check the passphrase.`);
+        }
+        return fail('client_key', `holds a private key that cannot be read (${errorCode(error)}).`);
+    }
+}
+function loadPkcs12(data, passphrase, now) {
+    let socket;
+    try {
+        socket = new TLSSocket(new Socket(), { secureContext: createSecureContext({ pfx: data, passphrase }) });
+    }
+    catch (error) {
+        const reason = logSafe(String(error.message), 60);
+        if (/mac verify/i.test(reason)) {
+            return passphrase
+                ? fail('client_key_passphrase', `does not open the PKCS#12 file in client_certificate (${reason}).`)
+                : fail('client_key_passphrase', 'is empty, and the PKCS#12 file in client_certificate needs its passphrase.');
+        }
+        if (/unsupported pkcs12/i.test(reason)) {
+            fail('client_certificate', 'names a PKCS#12 file encrypted the old way (RC2 or DES), which Node no longer reads: convert it with ' +
+                '`openssl pkcs12 -legacy -in old.p12 -nodes | openssl pkcs12 -export -out new.p12`, or pass PEM files.');
+        }
+        return fail('client_certificate', `names a file that is neither PEM nor PKCS#12 (${reason}). ${BOTH}`);
+    }
+    const leaf = new X509Certificate(socket.getCertificate().raw);
+    socket.destroy();
+    checkValidity(leaf, now);
+    checkUsage(leaf);
+    return { pfx: data.toString('base64'), passphrase: passphrase || undefined };
+}
+function checkValidity(x509, now) {
+    const subject = logSafe(x509.subject, 100);
+    const from = new Date(x509.validFrom);
+    const to = new Date(x509.validTo);
+    if (now < from.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that is not valid until ${isoDate(from)}.`);
+    }
+    if (now > to.getTime()) {
+        fail('client_certificate', `holds a certificate (${subject}) that expired on ${isoDate(to)}: renew it.`);
+    }
+}
+function checkUsage(x509) {
+    const usage = x509.keyUsage;
+    if (usage && !usage.includes(CLIENT_AUTH) && !usage.includes(ANY_USAGE)) {
+        fail('client_certificate', `holds a certificate (${logSafe(x509.subject, 100)}) that is not for TLS client authentication (its ` +
+            'extended key usage lacks clientAuth): ask for a client certificate.');
+    }
+}
+function isoDate(date) {
+    return `${date.toISOString().slice(0, 19)}Z`;
+}
+function errorCode(error) {
+    return String(error.code);
+}
+
 ;// CONCATENATED MODULE: ./src/text/encoding.ts
 function formEncode(value) {
     return new URLSearchParams([['', value]]).toString().slice(1);
@@ -465,7 +671,7 @@ function breakLegacyCommands(text) {
 function breakLeadingCommand(text) {
     return text.replace(/^([\s\u0085]*):(?=:)/, '$1: ');
 }
-function logSafe(text, maxLength) {
+function log_text_logSafe(text, maxLength) {
     const printable = text
         .replace(/[\s\p{Cc}]/gu, ' ')
         .replace(UNSAFE_CHARACTERS, '')
@@ -514,7 +720,7 @@ class Redactor {
             return;
         for (const form of echoForms(secret)) {
             this.forms.add(form);
-            const sanitized = logSafe(form, Infinity);
+            const sanitized = log_text_logSafe(form, Infinity);
             if (sanitized.length >= MIN_SANITIZED_FORM)
                 this.forms.add(sanitized);
         }
@@ -540,7 +746,7 @@ class Redactor {
     quote(text, maxLength) {
         if (this.mentions(this.redact(text)))
             return WITHHELD;
-        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
+        return truncate(this.redact(log_text_logSafe(this.redact(text), Infinity)), maxLength);
     }
 }
 
@@ -572,7 +778,7 @@ function checkRedirect(from, status, location, mentionsSecret) {
         const scheme = target.protocol.replace(/[^a-z0-9+.-]/gi, '').slice(0, 20);
         return { follow: false, reason: `redirected (${status}) to a URL that is not http or https (scheme '${scheme}')` };
     }
-    const where = logSafe(describeEndpoint(target), 200);
+    const where = log_text_logSafe(describeEndpoint(target), 200);
     if (status !== 307 && status !== 308) {
         return { follow: false, reason: `redirected (${status}) to ${where}, which would drop the POST body` };
     }
@@ -593,24 +799,6 @@ function checkRedirect(from, status, location, mentionsSecret) {
         return { follow: false, reason: `redirected (${status}) to ${where}, which changes the scheme` };
     }
     return { follow: true, url: target };
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-class ActionError extends Error {
-}
-class InputError extends ActionError {
-    input;
-    constructor(input, message) {
-        super(message);
-        this.input = input;
-    }
-}
-class AttemptError extends ActionError {
-    options;
-    constructor(message, options) {
-        super(message);
-        this.options = options;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/retry.ts
@@ -827,8 +1015,6 @@ class DecodedURL extends URL {
 var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ./src/exchange/lazy-undici.ts
@@ -1614,7 +1800,118 @@ class AttemptConnections {
     }
 }
 
+;// CONCATENATED MODULE: ./src/exchange/client-tls.ts
+function certificateOptions(certificate) {
+    if (!certificate)
+        return {};
+    const { cert, key, pfx, passphrase } = certificate;
+    return pfx ? { pfx: Buffer.from(pfx, 'base64'), passphrase } : { cert, key, passphrase };
+}
+class ClientTls {
+    certificateRequested = false;
+    options;
+    wrapped = new WeakSet();
+    constructor(certificate) {
+        this.options = certificateOptions(certificate);
+    }
+    prepareRequest(options) {
+        const agent = options.agent;
+        const tunnel = agent.proxyOptions !== undefined;
+        Object.assign(tunnel ? agent.options : options, this.options);
+        if (this.wrapped.has(agent))
+            return;
+        this.wrapped.add(agent);
+        if (tunnel) {
+            const create = agent.createSocket;
+            agent.createSocket = (opts, done) => create.call(agent, opts, socket => done(this.watch(socket)));
+        }
+        else {
+            const create = agent.createConnection;
+            agent.createConnection = (...args) => this.watch(create.apply(agent, args));
+        }
+    }
+    watch(socket) {
+        this.certificateRequested = false;
+        const tls = socket;
+        tls.on('keylog', () => {
+            if (tls.getSharedSigalgs().length > 0)
+                this.certificateRequested = true;
+        });
+        return socket;
+    }
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return Promise.reject(new Error('not supported'));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/exchange/client-certificate-errors.ts
+
+
+const VERDICTS = {
+    CERTIFICATE_REQUIRED: 'the server received none: its key type or signature algorithm may be one the server does not accept',
+    HANDSHAKE_FAILURE: 'the server ended the handshake after receiving it',
+    UNKNOWN_CA: "it was not issued by a CA the server trusts: ask the server's operators which CA issues its client " +
+        'certificates, and add any intermediate certificates to client_certificate',
+    BAD_CERTIFICATE: "the server found it invalid (by the server's clock it may not be valid yet)",
+    UNSUPPORTED_CERTIFICATE: 'the server does not accept this kind of certificate: it must be one for TLS client authentication',
+    CERTIFICATE_EXPIRED: "it has expired by the server's clock: renew it",
+    CERTIFICATE_REVOKED: 'it has been revoked: ask for a new one',
+    CERTIFICATE_UNKNOWN: 'the server could not verify it: add any intermediate certificates to client_certificate',
+    ACCESS_DENIED: "the certificate is valid but not allowed here: ask the server's operators to authorise it",
+    DECRYPT_ERROR: 'its signature did not verify: client_key must be the key of this certificate'
+};
+const SET_BOTH = 'set client_certificate and client_key to the certificate and key issued for this client.';
+function clientCertificateError(error, context) {
+    const { code, message } = Object(error);
+    const alert = /(?:sslv3|tlsv13?|ssl\/tls)(?:_alert_(\w+)| alert ([a-z]+ [a-z]+))/i.exec(`${code} ${message}`);
+    const name = String(alert?.[1] ?? alert?.[2])
+        .toUpperCase()
+        .replace(/ /g, '_');
+    const asked = context.certificateRequested === true;
+    const verdict = name !== 'HANDSHAKE_FAILURE' || asked ? VERDICTS[name] : undefined;
+    const reset = asked && (code === 'ECONNRESET' || code === 'EPIPE');
+    if (!verdict && !reset)
+        return undefined;
+    const where = describeEndpoint(context.endpoint);
+    const cause = verdict ? `TLS alert ${name.toLowerCase().replace(/_/g, ' ')}` : String(code);
+    if (!context.clientCertificateSet) {
+        return client_certificate_errors_final(`The token endpoint ${where} requires a TLS client certificate, and none is set (${cause}): ${SET_BOTH}`);
+    }
+    if (verdict) {
+        return client_certificate_errors_final(`The token endpoint ${where} rejected the TLS client certificate in client_certificate (${cause}): ${verdict}.`);
+    }
+    return client_certificate_errors_final(`The token endpoint ${where} closed the connection (${code}) right after a TLS handshake in which it asked ` +
+        'for a client certificate: it most likely rejected the one in client_certificate (a TLS 1.3 server often ' +
+        'says so only with a reset). Check that it was issued by a CA the server trusts, for TLS client ' +
+        'authentication, with any intermediate certificates.');
+}
+function ingressCertificateError(status, body, where, clientCertificateSet) {
+    if (status !== 400)
+        return undefined;
+    const answered = `The token endpoint ${where} answered HTTP 400`;
+    if (/No required SSL certificate was sent/i.test(body)) {
+        return client_certificate_errors_final(clientCertificateSet
+            ? `${answered} "No required SSL certificate was sent", although client_certificate is set: the ` +
+                'certificate did not reach the server, as when a TLS-inspecting proxy or load balancer ends the TLS ' +
+                'connection before it; ask for this host to be passed through.'
+            : `${answered} "No required SSL certificate was sent": it requires a TLS client certificate, and none is ` +
+                `set: ${SET_BOTH}`);
+    }
+    if (/The SSL certificate error/i.test(body)) {
+        return client_certificate_errors_final(`${answered} "The SSL certificate error": it rejected the TLS client certificate in client_certificate. ` +
+            'Check that it was issued by a CA the server trusts, is valid, and carries any intermediate certificates.');
+    }
+    return undefined;
+}
+function client_certificate_errors_final(message) {
+    return new AttemptError(message, { retryable: false, reason: 'client certificate' });
+}
+
 ;// CONCATENATED MODULE: ./src/exchange/network-errors.ts
+
 
 
 
@@ -1653,13 +1950,16 @@ const CERTIFICATE_PROBLEMS = {
     UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'invalid'
 };
 function networkError(error, context) {
-    const code = errorCode(error);
+    const code = network_errors_errorCode(error);
     const message = error instanceof Error ? error.message : '';
     const where = describeEndpoint(context.endpoint);
     const host = context.url.host;
     if (/^(tunneling socket could not be established|got illegal response body from proxy)/.test(message)) {
         return proxyError(message, code, context);
     }
+    const clientCertificate = clientCertificateError(error, context);
+    if (clientCertificate)
+        return clientCertificate;
     const problem = CERTIFICATE_PROBLEMS[code];
     if (problem)
         return network_errors_final(certificateMessage(problem, code, context), code);
@@ -1714,7 +2014,7 @@ function certificateMessage(problem, code, context) {
         case 'unknown issuer':
             return context.extraCaFile
                 ? `${subject} was issued by a CA that is not trusted (${code}): the file NODE_EXTRA_CA_CERTS names ` +
-                    `(${logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
+                    `(${log_text_logSafe(context.extraCaFile, 200)}) was loaded but does not contain the issuer of this certificate; add the ` +
                     `CA certificate that issued the certificate of ${hostname}.`
                 : `${subject} was issued by a CA that is not trusted (${code}). If the server uses a private or ` +
                     'corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of the CA certificate (PEM).';
@@ -1740,7 +2040,7 @@ function proxyError(message, code, context) {
     if (status) {
         return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
     }
-    const cause = context.proxyFailure === undefined ? code : errorCode(context.proxyFailure);
+    const cause = context.proxyFailure === undefined ? code : network_errors_errorCode(context.proxyFailure);
     if (CERTIFICATE_PROBLEMS[cause]) {
         return network_errors_final(`The TLS certificate of the proxy ${proxy} was not accepted (${cause}): if the proxy's certificate is issued ` +
             'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
@@ -1753,7 +2053,7 @@ function proxyError(message, code, context) {
         reason: `proxy ${cause}`
     });
 }
-function errorCode(error) {
+function network_errors_errorCode(error) {
     const code = String(error?.code);
     return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE;
 }
@@ -1764,6 +2064,7 @@ const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
 
 
 
@@ -1805,11 +2106,12 @@ function buildTokenRequest(settings) {
 }
 async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections();
-    const client = new HttpClient(USER_AGENT, [connections], {
+    const clientTls = new ClientTls(options.clientCertificate);
+    const client = new HttpClient(USER_AGENT, [connections, clientTls], {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });
-    const exchange = new Exchange(request, options, connections);
+    const exchange = new Exchange(request, options, connections, clientTls);
     let timer;
     const deadline = new Promise((_, reject) => {
         timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs);
@@ -1827,11 +2129,13 @@ class Exchange {
     request;
     options;
     connections;
+    clientTls;
     url;
-    constructor(request, options, connections) {
+    constructor(request, options, connections, clientTls) {
         this.request = request;
         this.options = options;
         this.connections = connections;
+        this.clientTls = clientTls;
         this.url = request.url;
     }
     context() {
@@ -1841,7 +2145,9 @@ class Exchange {
             endpointInput: this.request.endpointInput,
             proxy: this.connections.proxy,
             proxyFailure: this.connections.proxyFailure,
-            extraCaFile: this.options.extraCaFile
+            extraCaFile: this.options.extraCaFile,
+            clientCertificateSet: this.options.clientCertificate !== undefined,
+            certificateRequested: this.clientTls.certificateRequested
         };
     }
     async run(client) {
@@ -1895,12 +2201,13 @@ class Exchange {
                 }
             });
             message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-            message.on('error', error => reject(networkError(error, this.context())));
+            message.on('error', error => reject(networkError(error, { ...this.context(), certificateRequested: false })));
         });
     }
 }
 
 ;// CONCATENATED MODULE: ./src/exchange/token-response.ts
+
 
 
 
@@ -1978,6 +2285,9 @@ function isWholeSeconds(value) {
 }
 function endpointError(response, where, json, contentType, context) {
     const { status } = response;
+    const certificate = ingressCertificateError(status, response.body, where, context.clientCertificateSet);
+    if (certificate)
+        return certificate;
     const serverText = (key, maxLength) => isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : '';
     const oauthError = serverText('error', 64);
     const description = serverText('error_description', 200);
@@ -2033,12 +2343,18 @@ async function exchangeToken(settings, environment, log, clock) {
     for (const value of request.derivedSecrets)
         log.mask(value);
     const endpoint = describeEndpoint(settings.tokenUrl);
-    const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile };
+    const sendOptions = {
+        timeoutMs: settings.timeoutMs,
+        redactor: log.redactor,
+        extraCaFile: environment.extraCaFile,
+        clientCertificate: settings.clientCertificate
+    };
     const responseContext = {
         redactor: log.redactor,
         endpointInput: settings.endpointInput,
         authMethod: settings.authMethod,
-        otherHostHint: settings.otherHostHint
+        otherHostHint: settings.otherHostHint,
+        clientCertificateSet: settings.clientCertificate !== undefined
     };
     return withRetries(async (attempt) => {
         log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
@@ -2093,8 +2409,6 @@ function decodePayload(text) {
     return { payload, settings, token };
 }
 
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/keeper/protocol.ts
 const MAX_REQUEST_BYTES = 4096;
 const REQUEST_TIMEOUT_MS = 5000;
@@ -2292,6 +2606,7 @@ class TokenKeeper {
 
 
 
+
 const DIRECTORY_CHECK_MS = 15_000;
 const MAX_LIFETIME_MS = 5 * 24 * 60 * 60 * 1000;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -2301,7 +2616,8 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
     proc.stdout.on('error', () => undefined);
     const { payload, settings, token } = decodePayload(await readAll(proc.stdin));
     const redactor = new Redactor();
-    redactor.add(settings.clientSecret);
+    for (const secret of settingsSecrets(settings))
+        redactor.add(secret);
     redactor.add(token.accessToken);
     const log = {
         redactor,
@@ -2341,6 +2657,17 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
             shutdown();
     }, directoryCheckMs).unref(), setTimeout(() => shutdown(), maxLifetimeMs).unref());
     proc.stdout.end('ready\n');
+}
+function settingsSecrets(settings) {
+    const secrets = [settings.clientSecret];
+    const { key, passphrase, pfx } = settings.clientCertificate ?? {};
+    if (key)
+        maskKey(key, value => secrets.push(value));
+    if (passphrase)
+        secrets.push(passphrase);
+    if (pfx)
+        secrets.push(pfx);
+    return secrets;
 }
 function readAll(stream) {
     return new Promise((resolve, reject) => {

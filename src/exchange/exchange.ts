@@ -35,12 +35,18 @@ export async function exchangeToken(
   const request = buildTokenRequest(settings)
   for (const value of request.derivedSecrets) log.mask(value)
   const endpoint = describeEndpoint(settings.tokenUrl)
-  const sendOptions = { timeoutMs: settings.timeoutMs, redactor: log.redactor, extraCaFile: environment.extraCaFile }
+  const sendOptions = {
+    timeoutMs: settings.timeoutMs,
+    redactor: log.redactor,
+    extraCaFile: environment.extraCaFile,
+    clientCertificate: settings.clientCertificate
+  }
   const responseContext = {
     redactor: log.redactor,
     endpointInput: settings.endpointInput,
     authMethod: settings.authMethod,
-    otherHostHint: settings.otherHostHint
+    otherHostHint: settings.otherHostHint,
+    clientCertificateSet: settings.clientCertificate !== undefined
   }
   return withRetries(
     async attempt => {

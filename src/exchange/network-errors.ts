@@ -1,3 +1,4 @@
+import { clientCertificateError } from './client-certificate-errors.js'
 import { describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
 import { logSafe } from '../text/log-text.js'
@@ -16,6 +17,10 @@ export interface NetworkContext {
   proxyFailure?: unknown
   /** The file NODE_EXTRA_CA_CERTS names, if set (already checked to hold PEM certificates). */
   extraCaFile?: string
+  /** Whether client_certificate is set. */
+  clientCertificateSet?: boolean
+  /** Whether the server asked for a client certificate on the connection that failed, before any answer. */
+  certificateRequested?: boolean
 }
 
 /**
@@ -73,6 +78,8 @@ export function networkError(error: unknown, context: NetworkContext): AttemptEr
   if (/^(tunneling socket could not be established|got illegal response body from proxy)/.test(message)) {
     return proxyError(message, code, context)
   }
+  const clientCertificate = clientCertificateError(error, context)
+  if (clientCertificate) return clientCertificate
   const problem = CERTIFICATE_PROBLEMS[code]
   if (problem) return final(certificateMessage(problem, code, context), code)
   if (code === 'ENOTFOUND') {

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
 import { AttemptConnections } from './attempt-connections.js'
+import type { ClientCertificate } from './client-certificate.js'
+import { ClientTls } from './client-tls.js'
 import { formEncode } from '../text/encoding.js'
 import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
@@ -37,6 +39,8 @@ export interface SendOptions {
   timeoutMs: number
   redactor: Redactor
   extraCaFile?: string
+  /** The TLS client certificate to present (client_certificate). */
+  clientCertificate?: ClientCertificate
 }
 
 /** Token responses are a few hundred bytes; anything past this is not one and is not read further. */
@@ -89,12 +93,13 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
  */
 export async function sendTokenRequest(request: TokenRequest, options: SendOptions): Promise<TokenHttpResponse> {
   const connections = new AttemptConnections()
+  const clientTls = new ClientTls(options.clientCertificate)
   // http-client's own redirects and retries are off: both are decided here and in retry.ts.
-  const client = new HttpClient(USER_AGENT, [connections], {
+  const client = new HttpClient(USER_AGENT, [connections, clientTls], {
     allowRedirects: false,
     socketTimeout: options.timeoutMs
   })
-  const exchange = new Exchange(request, options, connections)
+  const exchange = new Exchange(request, options, connections, clientTls)
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timeoutError(exchange.context(), options.timeoutMs)), options.timeoutMs)
@@ -118,7 +123,8 @@ class Exchange {
   constructor(
     private readonly request: TokenRequest,
     private readonly options: SendOptions,
-    private readonly connections: AttemptConnections
+    private readonly connections: AttemptConnections,
+    private readonly clientTls: ClientTls
   ) {
     this.url = request.url
   }
@@ -130,7 +136,9 @@ class Exchange {
       endpointInput: this.request.endpointInput,
       proxy: this.connections.proxy,
       proxyFailure: this.connections.proxyFailure,
-      extraCaFile: this.options.extraCaFile
+      extraCaFile: this.options.extraCaFile,
+      clientCertificateSet: this.options.clientCertificate !== undefined,
+      certificateRequested: this.clientTls.certificateRequested
     }
   }
 
@@ -197,7 +205,8 @@ class Exchange {
         }
       })
       message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      message.on('error', error => reject(networkError(error, this.context())))
+      // An answer has begun, so the server accepted the connection: a reset now is no verdict on a certificate.
+      message.on('error', error => reject(networkError(error, { ...this.context(), certificateRequested: false })))
     })
   }
 }

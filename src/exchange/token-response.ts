@@ -1,3 +1,4 @@
+import { ingressCertificateError } from './client-certificate-errors.js'
 import { describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
 import type { AuthMethod } from '../inputs.js'
@@ -26,6 +27,8 @@ export interface ResponseContext {
    * token endpoint, since Datasaur documents another host as well.
    */
   otherHostHint?: string
+  /** Whether client_certificate is set, for the answers of an ingress that checks client certificates. */
+  clientCertificateSet?: boolean
 }
 
 /**
@@ -152,6 +155,8 @@ function endpointError(
   context: ResponseContext
 ): AttemptError {
   const { status } = response
+  const certificate = ingressCertificateError(status, response.body, where, context.clientCertificateSet)
+  if (certificate) return certificate
   const serverText = (key: string, maxLength: number): string =>
     isObject(json) && typeof json[key] === 'string' ? context.redactor.quote(json[key], maxLength) : ''
   const oauthError = serverText('error', 64)

@@ -1,6 +1,8 @@
 import { existsSync, rmSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
+import { maskKey } from '../exchange/client-certificate.js'
 import { exchangeToken, type ExchangeLog } from '../exchange/exchange.js'
+import type { Settings } from '../inputs.js'
 import { systemClock } from '../exchange/retry.js'
 import { neutralizeLine, Redactor } from '../text/log-text.js'
 import { decodePayload } from './payload.js'
@@ -39,7 +41,7 @@ export async function runKeeper(
   const { payload, settings, token } = decodePayload(await readAll(proc.stdin))
 
   const redactor = new Redactor()
-  redactor.add(settings.clientSecret)
+  for (const secret of settingsSecrets(settings)) redactor.add(secret)
   redactor.add(token.accessToken)
   const log: ExchangeLog = {
     redactor,
@@ -83,6 +85,16 @@ export async function runKeeper(
     setTimeout(() => shutdown(), maxLifetimeMs).unref()
   )
   proc.stdout.end('ready\n')
+}
+
+/** What the step masked of its settings: the client secret, and the client certificate's key material. */
+function settingsSecrets(settings: Settings): string[] {
+  const secrets = [settings.clientSecret]
+  const { key, passphrase, pfx } = settings.clientCertificate ?? {}
+  if (key) maskKey(key, value => secrets.push(value))
+  if (passphrase) secrets.push(passphrase)
+  if (pfx) secrets.push(pfx)
+  return secrets
 }
 
 function readAll(stream: Readable): Promise<string> {
