@@ -21,6 +21,8 @@ export default {
     // Builds the bundles from src/, which mutation testing has changed.
     'check-licenses\\.test\\.ts$',
     'runner-log\\.test\\.ts$',
-    '/runner-l0/'
+    '/runner-l0/',
+    // Clones the repository with git and runs the committed bundle; the sandbox is no git repository.
+    'newcomer\\.test\\.ts$'
   ]
 }
