@@ -95,7 +95,7 @@ describe('README.md', () => {
     expect(tableNames('Outputs')).toEqual(Object.keys(action.outputs))
   })
 
-  it('gives the development commands a newcomer runs', () => {
-    expect(readme).toContain('```sh\nnpm ci\nnpm run demo\nnpm test\n```')
+  it('gives the development commands a newcomer runs: the demo without an install, then install and test', () => {
+    expect(readme).toMatch(/^```sh\nnpm run demo +# [^\n]*\nnpm cit +# [^\n]*\n```$/m)
   })
 })

@@ -1,8 +1,8 @@
 // Start-up and fan-out benchmark of the bundled action, run with the Node binary the runner uses.
 //
-//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,fan-out,bytes]
+//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,command,fan-out,bytes]
 //                       [--jobs N --rate R]... [--arrival auto|simultaneous|as-started]
-//                       [--rate-limit-wait SECONDS]
+//                       [--rate-limit-wait SECONDS] [--out FILE]
 //
 // Figures, each as one summary line with PASS or MISS against its target:
 //   load      `node dist/index.js` without inputs (fails on the missing input), as a ratio to `node -e 0`
@@ -29,6 +29,11 @@
 // Each fan-out line also gives the longest time a job spent from its first request to its token: a
 // budget shorter than that would have failed that job. The process exits non-zero only when a run
 // fails unexpectedly, never because a target is missed.
+//
+// A standard run (every figure, the standard fan-outs, the default options) also writes its figures to
+// bench/last-run.json, which is committed: `node scripts/readme-figures.js` copies them into README.md,
+// so the README shows the last run and nothing older. --out FILE writes them to FILE instead, for any run;
+// a run with other options writes no file unless given --out.
 
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -71,6 +76,7 @@ const { values: args } = parseArgs({
     arrival: { type: 'string', default: 'auto' },
     'rate-limit-wait': { type: 'string' },
     only: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
@@ -111,6 +117,30 @@ if (!existsSync(entry)) fail(`${entry} does not exist; run \`npm run bundle\` fi
 
 /** Set when a run fails in a way no target explains; the process then exits 1. */
 let unexpected = false
+
+/** Where the figures of the committed standard run go; scripts/readme-figures.js reads them from there. */
+const LAST_RUN = join(ROOT, 'bench', 'last-run.json')
+/** Only a run of every figure with the default options stands for the action: other runs write no file by default. */
+const standardRun =
+  args.only === undefined &&
+  args.jobs === undefined &&
+  args.rate === undefined &&
+  args.entry === undefined &&
+  args['rate-limit-wait'] === undefined &&
+  args.arrival === 'auto' &&
+  args.runs === '40'
+const outFile = args.out === undefined ? (standardRun ? LAST_RUN : undefined) : resolve(args.out)
+
+/**
+ * The figures of this run, in the order they were measured, as bench/last-run.json holds them: each
+ * with what it measures, the result and the target as printed in the README, whether it passed, and
+ * the numbers it was computed from.
+ * @type {{ name: string, what: string, result: string, target: string, pass: boolean, values: object }[]}
+ */
+const measured = []
+function record(figure) {
+  measured.push(figure)
+}
 
 function positiveInt(name, text = args[name]) {
   const value = Number(text)
@@ -226,6 +256,14 @@ async function measureLoad() {
     `load: action ${ms(actionMs)} vs node ${ms(nodeMs)} = ${ratio.toFixed(2)}x ` +
       `(target <= ${TARGETS.loadRatio.toFixed(1)}x) ${verdict(ratio <= TARGETS.loadRatio)}`
   )
+  record({
+    name: 'load',
+    what: 'start and fail on a missing input, against `node -e 0`',
+    result: `${ratio.toFixed(2)}x (${ms(actionMs)} vs ${ms(nodeMs)})`,
+    target: `≤ ${TARGETS.loadRatio.toFixed(1)}x`,
+    pass: ratio <= TARGETS.loadRatio,
+    values: { actionMs: round(actionMs, 1), nodeMs: round(nodeMs, 1), ratio: round(ratio, 2) }
+  })
 }
 
 /** One run as the runner does it; `null` when it failed. */
@@ -254,6 +292,14 @@ async function measureSuccess() {
       `success: action ${ms(actionMs)} vs node ${ms(nodeMs)} = ${ratio.toFixed(2)}x ` +
         `(target <= ${TARGETS.successRatio.toFixed(1)}x) ${verdict(ratio <= TARGETS.successRatio)}`
     )
+    record({
+      name: 'success',
+      what: 'a full run against a loopback endpoint, against `node -e 0`',
+      result: `${ratio.toFixed(2)}x (${ms(actionMs)} vs ${ms(nodeMs)})`,
+      target: `≤ ${TARGETS.successRatio.toFixed(1)}x`,
+      pass: ratio <= TARGETS.successRatio,
+      values: { actionMs: round(actionMs, 1), nodeMs: round(nodeMs, 1), ratio: round(ratio, 2) }
+    })
   } finally {
     await server.close()
   }
@@ -296,6 +342,14 @@ async function measureCommand() {
       `command: datasaur-token ${ms(commandMs)} vs node ${ms(nodeMs)} = ${ratio.toFixed(2)}x ` +
         `(target <= ${TARGETS.commandRatio.toFixed(1)}x) ${verdict(ratio <= TARGETS.commandRatio)}`
     )
+    record({
+      name: 'command',
+      what: 'a `datasaur-token` call answered by the keeper (`refresh: true`), against `node -e 0`',
+      result: `${ratio.toFixed(2)}x (${ms(commandMs)} vs ${ms(nodeMs)})`,
+      target: `≤ ${TARGETS.commandRatio.toFixed(1)}x`,
+      pass: ratio <= TARGETS.commandRatio,
+      values: { commandMs: round(commandMs, 1), nodeMs: round(nodeMs, 1), ratio: round(ratio, 2) }
+    })
     if (server.requests.length !== 1) problem(`the calls made ${server.requests.length - 1} token requests, not 0`)
     const state = parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'))
     const post = await timedSpawn([join(dirname(entry), 'post', 'index.js')], {
@@ -392,8 +446,31 @@ async function measureFanOut(configuration) {
   const perTokenTarget = TARGETS.fanOutRequestsPerToken[arrival]
   const ok = r.served === jobs && wallRatio <= TARGETS.fanOutWallRatio && r.requestsPerToken <= perTokenTarget
   const arrived = r.arrivalS === undefined ? '' : `, the jobs took ${r.arrivalS.toFixed(1)} s to arrive`
+  const waitSeconds = rateLimitWait ?? DEFAULT_RATE_LIMIT_WAIT
+  record({
+    name: `fan-out ${jobs}@${rate}`,
+    what: `${jobs} jobs, endpoint admits ${rate} requests/s, ${arrival === 'simultaneous' ? 'simultaneous arrival' : 'as started'}`,
+    result:
+      `${r.served}/${jobs} served, ${wallRatio.toFixed(2)}x ideal, ${r.requestsPerToken.toFixed(2)} req/token, ` +
+      `longest job ${r.longestS.toFixed(1)} s`,
+    target: `all, ≤ ${TARGETS.fanOutWallRatio.toFixed(1)}x, ≤ ${perTokenTarget.toFixed(1)}`,
+    pass: ok,
+    values: {
+      jobs,
+      rate,
+      arrival,
+      rateLimitWaitSeconds: waitSeconds,
+      served: r.served,
+      arrivalS: r.arrivalS === undefined ? null : round(r.arrivalS, 1),
+      wallS: round(r.wallS, 1),
+      idealS: round(r.idealS, 1),
+      wallRatio: round(wallRatio, 2),
+      requestsPerToken: round(r.requestsPerToken, 2),
+      longestJobS: round(r.longestS, 1)
+    }
+  })
   console.log(
-    `fan-out ${jobs} jobs @ ${rate}/s (${arrival} arrival${arrived}, rate_limit_wait_seconds ${rateLimitWait ?? DEFAULT_RATE_LIMIT_WAIT}): ` +
+    `fan-out ${jobs} jobs @ ${rate}/s (${arrival} arrival${arrived}, rate_limit_wait_seconds ${waitSeconds}): ` +
       `${r.served}/${jobs} served, first answer to last token ${r.wallS.toFixed(1)} s ` +
       `vs ideal ${r.idealS.toFixed(1)} s = ${wallRatio.toFixed(2)}x (target <= ${TARGETS.fanOutWallRatio.toFixed(1)}x), ` +
       `${r.requestsPerToken.toFixed(2)} requests/token (target <= ${perTokenTarget.toFixed(1)}), ` +
@@ -425,14 +502,43 @@ function measureBytes() {
     `bytes at start: ${bytes.toLocaleString('en-US')} (${names.join(' + ')}) ` +
       `(target <= ${TARGETS.startBytes.toLocaleString('en-US')}) ${verdict(bytes <= TARGETS.startBytes)}`
   )
+  record({
+    name: 'bytes',
+    what: 'JavaScript loaded at start',
+    result: `${bytes.toLocaleString('en-US')} bytes (${names.map(name => `\`${name}\``).join(' + ')})`,
+    target: `≤ ${TARGETS.startBytes.toLocaleString('en-US')}`,
+    pass: bytes <= TARGETS.startBytes,
+    values: { bytes, files: names }
+  })
+}
+
+/** `value` rounded to `digits` decimals, as the printed figure shows it. */
+function round(value, digits) {
+  return Number(value.toFixed(digits))
 }
 
 const timed = figures.has('load') || figures.has('success') ? `, medians of ${runs} runs` : ''
-const machine = `${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`
+const loadAtStart = loadavg()[0]
+const machine = `${availableParallelism()} CPUs, load average ${loadAtStart.toFixed(2)}`
 console.log(`node ${nodeVersion(node)} (${node}), entry ${entry}${timed}; ${machine}`)
 if (figures.has('load')) await measureLoad()
 if (figures.has('success')) await measureSuccess()
 if (figures.has('command')) await measureCommand()
 if (figures.has('fan-out')) for (const configuration of fanOuts) await measureFanOut(configuration)
 if (figures.has('bytes')) measureBytes()
+// A run that failed unexpectedly stands for nothing: the file keeps the last run that completed.
+if (outFile && !unexpected) {
+  const run = {
+    command: standardRun ? 'npm run bench' : `node bench/bench.js ${process.argv.slice(2).join(' ')}`,
+    date: new Date().toISOString().slice(0, 10),
+    node: nodeVersion(node),
+    platform: `${process.platform} ${process.arch}`,
+    cpus: availableParallelism(),
+    loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0], 2) },
+    runs,
+    figures: measured
+  }
+  writeFileSync(outFile, `${JSON.stringify(run, null, 2)}\n`)
+  console.log(`Wrote the figures to ${outFile}; \`node scripts/readme-figures.js\` puts them in README.md.`)
+}
 process.exit(unexpected ? 1 : 0)
