@@ -44,6 +44,9 @@ describe('parseProxy: the forms curl accepts', () => {
       'http://proxy.corp:3128/path?q#f',
       { protocol: 'http:', hostname: 'proxy.corp', port: 3128, address: 'proxy.corp:3128' }
     ],
+    ['proxy.corp:3128?q', { protocol: 'http:', hostname: 'proxy.corp', port: 3128, address: 'proxy.corp:3128' }],
+    ['proxy.corp:3128#f', { protocol: 'http:', hostname: 'proxy.corp', port: 3128, address: 'proxy.corp:3128' }],
+    ['pr%6Fxy.corp', { protocol: 'http:', hostname: 'proxy.corp', port: 80, address: 'proxy.corp:80' }],
     ['http://[::1]:3128', { protocol: 'http:', hostname: '::1', port: 3128, address: '[::1]:3128' }],
     ['[2001:db8::7]', { protocol: 'http:', hostname: '2001:db8::7', port: 80, address: '[2001:db8::7]:80' }],
     [
@@ -101,6 +104,10 @@ describe('parseProxy: a value it cannot use', () => {
   it.each([
     ['ftp://user:s3cret@proxy:21', 'it has the scheme ftp://, which is not http:// or https://'],
     ['u:s3cret://proxy', 'it is not a URL this action can read as a proxy'],
+    [
+      'a-very-long-scheme-name-x://proxy',
+      'it has the scheme a-very-long-scheme-n://, which is not http:// or https://'
+    ],
     ['1http://proxy', 'it is not a URL this action can read as a proxy'],
     ['http://user:s3cret@', 'it has no proxy host'],
     ['http://user:s3cret@:3128', 'it has no proxy host'],

@@ -1842,7 +1842,7 @@ function canonicalHost(variable, hostname) {
     catch {
         url = undefined;
     }
-    if (!url || url.pathname !== '/' || url.search || url.hash || hostname.includes('\\')) {
+    if (!url || url.pathname !== '/') {
         throw unusable(variable, 'has a host that is not a valid host name or IP address (an IPv6 address goes in brackets)');
     }
     return url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -1885,7 +1885,7 @@ function entryMatches(entry, host, port) {
         .toLowerCase()
         .replace(/^\*?\./, '')
         .replace(/\.$/, '');
-    return domain !== '' && (host === domain || host.endsWith(`.${domain}`));
+    return host === domain || host.endsWith(`.${domain}`);
 }
 function splitEntry(entry) {
     const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);

@@ -132,8 +132,9 @@ function canonicalHost(variable: string, hostname: string): string {
   } catch {
     url = undefined
   }
-  // A backslash is a slash to the URL parser: whatever follows it would be dropped silently.
-  if (!url || url.pathname !== '/' || url.search || url.hash || hostname.includes('\\')) {
+  // `/`, `?`, `#` and `@` were split off before; a backslash is a slash to the URL parser, and whatever
+  // followed it would be dropped silently.
+  if (!url || url.pathname !== '/') {
     throw unusable(
       variable,
       'has a host that is not a valid host name or IP address (an IPv6 address goes in brackets)'
@@ -194,7 +195,7 @@ function entryMatches(entry: string, host: string, port: number): boolean {
     .toLowerCase()
     .replace(/^\*?\./, '')
     .replace(/\.$/, '')
-  return domain !== '' && (host === domain || host.endsWith(`.${domain}`))
+  return host === domain || host.endsWith(`.${domain}`)
 }
 
 /** An entry's name or address and its port: `[v6]:port`, `name:port`, or a bare IPv6 address (no port). */
