@@ -76,7 +76,8 @@ describe('parseProxy: the forms curl accepts', () => {
       { protocol: 'http:', hostname: 'proxy', port: 3128, address: 'proxy:3128', auth: 'tok3n:' }
     ],
     ['http://user:@proxy', { protocol: 'http:', hostname: 'proxy', port: 80, address: 'proxy:80', auth: 'user:' }],
-    ['http://@proxy:3128', { protocol: 'http:', hostname: 'proxy', port: 3128, address: 'proxy:3128' }]
+    ['http://@proxy:3128', { protocol: 'http:', hostname: 'proxy', port: 3128, address: 'proxy:3128' }],
+    ['http://:pw@proxy', { protocol: 'http:', hostname: 'proxy', port: 80, address: 'proxy:80', auth: ':pw' }]
   ])('%s', (value, proxy) => {
     expect(parsed(value)).toEqual(proxy)
   })
@@ -137,7 +138,12 @@ describe('parseProxy: a value it cannot use', () => {
     ['https://user:s3cret@proxy:0', 'it has a port that is not a number from 1 to 65535 (https://proxy)'],
     ['http://user:s3cret@[::1]:x', 'it has a port that is not a number from 1 to 65535 (http://[::1])'],
     ['http://user:s3cret@proxy:3128:1', 'it has a port that is not a number from 1 to 65535 (http://proxy)'],
-    ['http://user:s3cret@proxy:123456', 'it has a port that is not a number from 1 to 65535 (http://proxy)']
+    ['http://user:s3cret@proxy:123456', 'it has a port that is not a number from 1 to 65535 (http://proxy)'],
+    ['http://@proxy:99999', 'it has a port that is not a number from 1 to 65535 (http://proxy)'],
+    [
+      'http://user:s3cret@x[::1]:3128',
+      'it has a host that is not a valid host name or IP address (an IPv6 address goes in brackets)'
+    ]
   ])('%s', (value, problem) => {
     const error = failure('https_proxy', value)
     expect(error.message).toBe(`https_proxy is set to a proxy this action cannot use: ${problem}; ${FORM}`)
@@ -255,6 +261,13 @@ describe('bypassesProxy: no_proxy by curl rules', () => {
     ['[2001:db8::1]:443', 'https://[2001:db8::1]', true],
     ['[2001:db8::1]:444', 'https://[2001:db8::1]', false],
     ['2001:db8::/32', 'https://[2001:db8::1]', true],
+    ['2001:db8::/64', 'https://[2001:db8::1]', true],
+    ['2001:db8::/64', 'https://[2001:db8:0:1::1]', false],
+    ['10.1.2.3/32', 'https://10.1.2.3', true],
+    ['a[2001:db8::1]', 'https://[2001:db8::1]', false],
+    ['[2001:db8::1]x', 'https://[2001:db8::1]', false],
+    ['datasaur.test:+443', 'https://datasaur.test', false],
+    ['datasaur.test:443.0', 'https://datasaur.test', false],
     ['2001:db8::/129', 'https://[2001:db8::1]', false],
     ['2001:db9::/32', 'https://[2001:db8::1]', false],
     ['10.1.2.3', 'https://[::ffff:10.1.2.3]', false],
@@ -305,7 +318,17 @@ describe('proxyCredentials: what is masked', () => {
       'HTTPS://u:p@ss@p',
       ['p@ss', 'u:p@ss', Buffer.from('u:p@ss').toString('base64')]
     ],
-    ['a value it cannot use', 'socks5://u:s3cret@p', ['s3cret', 'u:s3cret', Buffer.from('u:s3cret').toString('base64')]]
+    [
+      'a value it cannot use',
+      'socks5://u:s3cret@p',
+      ['s3cret', 'u:s3cret', Buffer.from('u:s3cret').toString('base64')]
+    ],
+    [
+      'a :// inside the password',
+      'u:s3cret://p@h',
+      ['s3cret://p', 'u:s3cret://p', Buffer.from('u:s3cret://p').toString('base64')]
+    ],
+    ['no user name', 'http://:pw@h', ['pw', ':pw', Buffer.from(':pw').toString('base64')]]
   ])('from %s', (_what, proxy, secrets) => {
     expect(proxyCredentials(proxy)).toEqual(secrets)
   })

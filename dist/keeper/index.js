@@ -1779,11 +1779,13 @@ const BAD_HOST = 'has a host that is not a valid host name or IP address (an IPv
 const FORM = 'write it as http://host:port (or host:port, or https://host:port for TLS to the proxy), with user:password@ ' +
     'before the host if the proxy needs credentials.';
 function readProxyEnvironment(env, protocol) {
-    const variable = VARIABLES_BY_SCHEME[protocol].find(name => env[name]);
-    return {
-        proxy: variable === undefined ? undefined : parseProxy(variable, env[variable] ?? ''),
-        noProxy: env.no_proxy || env.NO_PROXY || ''
-    };
+    const noProxy = env.no_proxy || env.NO_PROXY || '';
+    for (const variable of VARIABLES_BY_SCHEME[protocol]) {
+        const value = env[variable];
+        if (value)
+            return { proxy: parseProxy(variable, value), noProxy };
+    }
+    return { noProxy };
 }
 function parseProxy(variable, value) {
     const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
@@ -1819,14 +1821,11 @@ function parseProxy(variable, value) {
     return proxy;
 }
 function splitHostPort(variable, authority) {
-    if (authority.startsWith('[')) {
-        const close = authority.indexOf(']');
-        const after = authority.slice(close + 1);
-        if (close < 0 || (after !== '' && !after.startsWith(':'))) {
-            throw unusable(variable, BAD_HOST);
-        }
-        return { hostname: authority.slice(0, close + 1), portText: after.slice(1) };
-    }
+    const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(authority);
+    if (bracketed)
+        return { hostname: bracketed[1], portText: bracketed[2] ?? '' };
+    if (authority.startsWith('['))
+        throw unusable(variable, BAD_HOST);
     const colon = authority.indexOf(':');
     if (colon < 0)
         return { hostname: authority, portText: '' };
@@ -1840,12 +1839,14 @@ function canonicalHost(variable, hostname) {
         url = new URL(`http://${hostname}`);
     }
     catch {
-        url = undefined;
+        throw unusable(variable, BAD_HOST);
     }
-    if (!url || url.pathname !== '/') {
-        throw unusable(variable, 'has a host that is not a valid host name or IP address (an IPv6 address goes in brackets)');
-    }
-    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (url.pathname !== '/')
+        throw unusable(variable, BAD_HOST);
+    return unbracket(url.hostname);
+}
+function unbracket(hostname) {
+    return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
 }
 function displayHost(host) {
     return host.includes(':') ? `[${host}]` : host;
@@ -1865,10 +1866,7 @@ function proxyFor(proxies, url) {
     return proxies.proxy;
 }
 function bypassesProxy(noProxy, url) {
-    const host = url.hostname
-        .toLowerCase()
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '');
+    const host = unbracket(url.hostname.toLowerCase()).replace(/\.$/, '');
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     return noProxy.split(/[\s,]+/).some(entry => entryMatches(entry, host, port));
 }
