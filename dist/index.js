@@ -3733,8 +3733,7 @@ const TUNNELS = {
 class AttemptConnections {
     proxies;
     proxySockets = [];
-    directAgent;
-    tunnelAgent;
+    directAgents = [];
     proxyInUse;
     proxyFailure;
     constructor(proxies) {
@@ -3758,8 +3757,9 @@ class AttemptConnections {
             options.agent = this.tunnel(proxy, url.protocol);
         }
         else {
-            this.directAgent ??= secure ? new (external_node_https_default()).Agent({ keepAlive: false }) : new (external_node_http_default()).Agent({ keepAlive: false });
-            options.agent = this.directAgent;
+            const agent = secure ? new (external_node_https_default()).Agent() : new (external_node_http_default()).Agent();
+            this.directAgents.push(agent);
+            options.agent = agent;
             if (url.hostname.startsWith('['))
                 options.host = url.hostname.slice(1, -1);
             options.lookup = sharedLookup;
@@ -3767,8 +3767,6 @@ class AttemptConnections {
         return { options, parsedUrl: url, httpModule: secure ? (external_node_https_default()) : (external_node_http_default()) };
     }
     tunnel(proxy, protocol) {
-        if (this.tunnelAgent)
-            return this.tunnelAgent;
         const kinds = TUNNELS[protocol];
         const create = proxy.protocol === 'https:' ? kinds.overHttps : kinds.overHttp;
         const agent = create({ proxy: { host: proxy.hostname, port: proxy.port } });
@@ -3782,13 +3780,13 @@ class AttemptConnections {
             connect.once('error', error => (this.proxyFailure ??= error));
             return connect;
         };
-        this.tunnelAgent = agent;
         return agent;
     }
     destroyAll() {
         for (const socket of this.proxySockets)
             socket.destroy();
-        this.directAgent?.destroy();
+        for (const agent of this.directAgents)
+            agent.destroy();
     }
 }
 
@@ -4100,7 +4098,7 @@ function buildTokenRequest(settings) {
 async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections(options.proxies);
     const clientTls = new ClientTls(options.clientCertificate);
-    const client = new HttpClient(USER_AGENT, [], {
+    const client = new HttpClient(USER_AGENT, undefined, {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });

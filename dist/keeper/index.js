@@ -1953,8 +1953,7 @@ const TUNNELS = {
 class AttemptConnections {
     proxies;
     proxySockets = [];
-    directAgent;
-    tunnelAgent;
+    directAgents = [];
     proxyInUse;
     proxyFailure;
     constructor(proxies) {
@@ -1978,8 +1977,9 @@ class AttemptConnections {
             options.agent = this.tunnel(proxy, url.protocol);
         }
         else {
-            this.directAgent ??= secure ? new (external_node_https_default()).Agent({ keepAlive: false }) : new (external_node_http_default()).Agent({ keepAlive: false });
-            options.agent = this.directAgent;
+            const agent = secure ? new (external_node_https_default()).Agent() : new (external_node_http_default()).Agent();
+            this.directAgents.push(agent);
+            options.agent = agent;
             if (url.hostname.startsWith('['))
                 options.host = url.hostname.slice(1, -1);
             options.lookup = sharedLookup;
@@ -1987,8 +1987,6 @@ class AttemptConnections {
         return { options, parsedUrl: url, httpModule: secure ? (external_node_https_default()) : (external_node_http_default()) };
     }
     tunnel(proxy, protocol) {
-        if (this.tunnelAgent)
-            return this.tunnelAgent;
         const kinds = TUNNELS[protocol];
         const create = proxy.protocol === 'https:' ? kinds.overHttps : kinds.overHttp;
         const agent = create({ proxy: { host: proxy.hostname, port: proxy.port } });
@@ -2002,13 +2000,13 @@ class AttemptConnections {
             connect.once('error', error => (this.proxyFailure ??= error));
             return connect;
         };
-        this.tunnelAgent = agent;
         return agent;
     }
     destroyAll() {
         for (const socket of this.proxySockets)
             socket.destroy();
-        this.directAgent?.destroy();
+        for (const agent of this.directAgents)
+            agent.destroy();
     }
 }
 
@@ -2320,7 +2318,7 @@ function buildTokenRequest(settings) {
 async function sendTokenRequest(request, options) {
     const connections = new AttemptConnections(options.proxies);
     const clientTls = new ClientTls(options.clientCertificate);
-    const client = new HttpClient(USER_AGENT, [], {
+    const client = new HttpClient(USER_AGENT, undefined, {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });
@@ -2882,7 +2880,7 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
     proc.stdout.end('ready\n');
 }
 function keeperExchangeEnvironment(env, settings) {
-    const extraCaFile = env.NODE_EXTRA_CA_CERTS || undefined;
+    const extraCaFile = env.NODE_EXTRA_CA_CERTS;
     try {
         const proxies = readProxyEnvironment(env, endpointProtocol(settings));
         return () => ({ extraCaFile, proxies });

@@ -29,9 +29,8 @@ const TUNNELS = {
 export class AttemptConnections {
   /** The sockets to the proxy, which carry the tunnels (and the TLS connections inside them). */
   private readonly proxySockets: Socket[] = []
-  /** One agent per kind, shared by the hops of the attempt: direct, and through the proxy. */
-  private directAgent: http.Agent | undefined
-  private tunnelAgent: tunnel.TunnelingAgent | undefined
+  /** The agents of direct requests, one per request (none keeps a connection open after its answer). */
+  private readonly directAgents: http.Agent[] = []
   /** The proxy the attempt went through last, if any. */
   proxyInUse: Proxy | undefined
   /**
@@ -62,9 +61,9 @@ export class AttemptConnections {
       this.proxyInUse = proxy
       options.agent = this.tunnel(proxy, url.protocol as 'http:' | 'https:') as unknown as http.Agent
     } else {
-      // Stryker disable next-line LogicalOperator: http-client makes its agents without keep-alive too.
-      this.directAgent ??= secure ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false })
-      options.agent = this.directAgent
+      const agent = secure ? new https.Agent() : new http.Agent()
+      this.directAgents.push(agent)
+      options.agent = agent
       if (url.hostname.startsWith('[')) options.host = url.hostname.slice(1, -1)
       options.lookup = sharedLookup
     }
@@ -72,7 +71,6 @@ export class AttemptConnections {
   }
 
   private tunnel(proxy: Proxy, protocol: 'http:' | 'https:'): tunnel.TunnelingAgent {
-    if (this.tunnelAgent) return this.tunnelAgent
     const kinds = TUNNELS[protocol]
     const create = proxy.protocol === 'https:' ? kinds.overHttps : kinds.overHttp
     const agent = create({ proxy: { host: proxy.hostname, port: proxy.port } })
@@ -86,7 +84,6 @@ export class AttemptConnections {
       connect.once('error', error => (this.proxyFailure ??= error))
       return connect
     }
-    this.tunnelAgent = agent
     return agent
   }
 
@@ -96,6 +93,6 @@ export class AttemptConnections {
    */
   destroyAll(): void {
     for (const socket of this.proxySockets) socket.destroy()
-    this.directAgent?.destroy()
+    for (const agent of this.directAgents) agent.destroy()
   }
 }

@@ -99,7 +99,7 @@ export async function sendTokenRequest(request: TokenRequest, options: SendOptio
   const clientTls = new ClientTls(options.clientCertificate)
   // Each request is sent with requestRaw, with the agent AttemptConnections chose, so the client's
   // own proxy reading, redirects and retries never apply: they are decided here and in retry.ts.
-  const client = new HttpClient(USER_AGENT, [], {
+  const client = new HttpClient(USER_AGENT, undefined, {
     allowRedirects: false,
     socketTimeout: options.timeoutMs
   })

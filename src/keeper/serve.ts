@@ -95,7 +95,7 @@ export async function runKeeper(
  * the same variables, so this is only reached when they differ).
  */
 function keeperExchangeEnvironment(env: NodeJS.ProcessEnv, settings: Settings) {
-  const extraCaFile = env.NODE_EXTRA_CA_CERTS || undefined
+  const extraCaFile = env.NODE_EXTRA_CA_CERTS
   try {
     const proxies = readProxyEnvironment(env, endpointProtocol(settings))
     return () => ({ extraCaFile, proxies })
