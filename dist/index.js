@@ -2897,7 +2897,7 @@ function parseProxy(variable, value) {
     const rest = value.slice(schemeMatch ? schemeMatch[0].length : 0);
     const at = rest.lastIndexOf('@');
     const authority = rest.slice(at + 1).split(/[/?#]/, 1)[0];
-    const { hostname, portText } = splitHostPort(variable, authority);
+    const { hostname, portText } = splitHostPort(authority);
     const host = canonicalHost(variable, hostname);
     const port = portText === '' ? DEFAULT_PORTS[protocol] : Number(portText);
     if (!/^\d{0,5}$/.test(portText) || port < 1 || port > 65535) {
@@ -2912,12 +2912,10 @@ function parseProxy(variable, value) {
     }
     return proxy;
 }
-function splitHostPort(variable, authority) {
+function splitHostPort(authority) {
     const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(authority);
     if (bracketed)
         return { hostname: bracketed[1], portText: bracketed[2] ?? '' };
-    if (authority.startsWith('['))
-        throw unusable(variable, BAD_HOST);
     const colon = authority.indexOf(':');
     if (colon < 0)
         return { hostname: authority, portText: '' };

@@ -93,7 +93,7 @@ export function parseProxy(variable: string, value: string): Proxy {
   const rest = value.slice(schemeMatch ? schemeMatch[0].length : 0)
   const at = rest.lastIndexOf('@')
   const authority = rest.slice(at + 1).split(/[/?#]/, 1)[0]
-  const { hostname, portText } = splitHostPort(variable, authority)
+  const { hostname, portText } = splitHostPort(authority)
   const host = canonicalHost(variable, hostname)
   const port = portText === '' ? DEFAULT_PORTS[protocol] : Number(portText)
   if (!/^\d{0,5}$/.test(portText) || port < 1 || port > 65535) {
@@ -111,10 +111,10 @@ export function parseProxy(variable: string, value: string): Proxy {
   return proxy
 }
 
-function splitHostPort(variable: string, authority: string): { hostname: string; portText: string } {
+function splitHostPort(authority: string): { hostname: string; portText: string } {
+  // Anything else that starts with `[` leaves a host the URL parser refuses.
   const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(authority)
   if (bracketed) return { hostname: bracketed[1], portText: bracketed[2] ?? '' }
-  if (authority.startsWith('[')) throw unusable(variable, BAD_HOST)
   const colon = authority.indexOf(':')
   if (colon < 0) return { hostname: authority, portText: '' }
   return { hostname: authority.slice(0, colon), portText: authority.slice(colon + 1) }
