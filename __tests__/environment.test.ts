@@ -88,6 +88,25 @@ describe('readEnvironment: TLS settings', () => {
   })
 })
 
+describe('readEnvironment: refresh', () => {
+  const REFRESH = { ...FILES, GITHUB_PATH: '/runner/path', GITHUB_STATE: '/runner/state', RUNNER_TEMP: '/runner/temp' }
+
+  it('names GITHUB_PATH and GITHUB_STATE and reads RUNNER_TEMP with refresh, and none of them without', () => {
+    const environment = readEnvironment(REFRESH, true, true)
+    expect(environment.files.path).toEqual({ variable: 'GITHUB_PATH', path: '/runner/path' })
+    expect(environment.files.state).toEqual({ variable: 'GITHUB_STATE', path: '/runner/state' })
+    expect(environment.runnerTemp).toBe('/runner/temp')
+    const without = readEnvironment(REFRESH, true, false)
+    expect([without.files.path, without.files.state, without.runnerTemp]).toEqual([undefined, undefined, undefined])
+  })
+
+  it('fails without RUNNER_TEMP, naming it', () => {
+    expect(() => readEnvironment({ ...REFRESH, RUNNER_TEMP: '' }, true, true)).toThrow(
+      /^RUNNER_TEMP is not set, and refresh: true needs it for the token keeper/
+    )
+  })
+})
+
 describe('readEnvironment: the proxy', () => {
   it("reads the variable of the endpoint's scheme and no_proxy", () => {
     const env = { ...FILES, https_proxy: 'proxy.corp:3128', http_proxy: 'http://other:8080', no_proxy: '.corp' }
