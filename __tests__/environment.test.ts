@@ -88,41 +88,45 @@ describe('readEnvironment: TLS settings', () => {
   })
 })
 
-describe('readEnvironment: proxy credentials to mask', () => {
-  it.each([
-    [
-      'user and password, percent-encoded',
-      'http://ci-user:p%40ss@proxy.corp:3128',
-      [
-        'p%40ss',
-        'p@ss',
-        'ci-user:p%40ss',
-        'ci-user:p@ss',
-        Buffer.from('ci-user:p%40ss').toString('base64'),
-        Buffer.from('ci-user:p@ss').toString('base64')
-      ]
-    ],
-    [
-      'a user name alone (a token)',
-      'http://tok3n@proxy.corp',
-      ['tok3n', 'tok3n:', Buffer.from('tok3n:').toString('base64')]
-    ],
-    ['no scheme', 'u:pw@proxy.corp:8080', ['pw', 'u:pw', Buffer.from('u:pw').toString('base64')]]
-  ])('from %s', (_what, proxy, secrets) => {
-    expect(readEnvironment({ ...FILES, https_proxy: proxy }, true).proxySecrets).toEqual(secrets)
+describe('readEnvironment: refresh', () => {
+  const REFRESH = { ...FILES, GITHUB_PATH: '/runner/path', GITHUB_STATE: '/runner/state', RUNNER_TEMP: '/runner/temp' }
+
+  it('names GITHUB_PATH and GITHUB_STATE and reads RUNNER_TEMP with refresh, and none of them without', () => {
+    const environment = readEnvironment(REFRESH, true, true)
+    expect(environment.files.path).toEqual({ variable: 'GITHUB_PATH', path: '/runner/path' })
+    expect(environment.files.state).toEqual({ variable: 'GITHUB_STATE', path: '/runner/state' })
+    expect(environment.runnerTemp).toBe('/runner/temp')
+    const without = readEnvironment(REFRESH, true, false)
+    expect([without.files.path, without.files.state, without.runnerTemp]).toEqual([undefined, undefined, undefined])
   })
 
-  it('reads all four proxy variables, and nothing from a proxy without credentials or an invalid URL', () => {
-    const env = {
-      ...FILES,
-      https_proxy: 'http://a:1@p',
-      HTTPS_PROXY: 'http://b:2@p',
-      http_proxy: 'http://c:3@p',
-      HTTP_PROXY: 'http://d:4@p'
-    }
-    expect(readEnvironment(env, true).proxySecrets.filter(value => value.length === 1)).toEqual(['1', '2', '3', '4'])
-    expect(readEnvironment({ ...FILES, https_proxy: 'http://proxy.corp:3128' }, true).proxySecrets).toEqual([])
-    expect(readEnvironment({ ...FILES, https_proxy: 'http://[bad' }, true).proxySecrets).toEqual([])
-    expect(readEnvironment({ ...FILES, https_proxy: 'http://u:%zz@p' }, true).proxySecrets).toContain('%zz')
+  it('fails without RUNNER_TEMP, naming it', () => {
+    expect(() => readEnvironment({ ...REFRESH, RUNNER_TEMP: '' }, true, true)).toThrow(
+      /^RUNNER_TEMP is not set, and refresh: true needs it for the token keeper/
+    )
+  })
+})
+
+describe('readEnvironment: the proxy', () => {
+  it("reads the variable of the endpoint's scheme and no_proxy", () => {
+    const env = { ...FILES, https_proxy: 'proxy.corp:3128', http_proxy: 'http://other:8080', no_proxy: '.corp' }
+    expect(readEnvironment(env, true).proxies).toEqual({
+      proxy: {
+        variable: 'https_proxy',
+        protocol: 'http:',
+        hostname: 'proxy.corp',
+        port: 3128,
+        address: 'proxy.corp:3128'
+      },
+      noProxy: '.corp'
+    })
+    expect(readEnvironment(env, true, false, 'http:').proxies.proxy?.address).toBe('other:8080')
+    expect(readEnvironment(FILES, true).proxies).toEqual({ proxy: undefined, noProxy: '' })
+  })
+
+  it('fails on a proxy it cannot use, naming the variable', () => {
+    expect(failure({ ...FILES, HTTPS_PROXY: 'socks5://u:secret@proxy:1080' })).toMatch(
+      /^HTTPS_PROXY names a SOCKS proxy/
+    )
   })
 })

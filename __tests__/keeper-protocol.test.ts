@@ -111,6 +111,8 @@ describe('keeperEnvironment', () => {
       RUNNER_TRACKING_ID: 'github_1',
       https_proxy: 'http://proxy:3128',
       HTTPS_PROXY: 'http://proxy:3128',
+      all_proxy: 'proxy:3128',
+      ALL_PROXY: 'proxy:3128',
       no_proxy: 'localhost',
       NODE_EXTRA_CA_CERTS: '/ca.pem',
       SystemRoot: 'C:\\Windows',
@@ -131,6 +133,8 @@ describe('keeperEnvironment', () => {
       RUNNER_TRACKING_ID: 'github_1',
       https_proxy: 'http://proxy:3128',
       HTTPS_PROXY: 'http://proxy:3128',
+      all_proxy: 'proxy:3128',
+      ALL_PROXY: 'proxy:3128',
       no_proxy: 'localhost',
       NODE_EXTRA_CA_CERTS: '/ca.pem',
       SystemRoot: 'C:\\Windows'

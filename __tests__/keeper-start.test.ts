@@ -24,6 +24,7 @@ import { encodePayload } from '../src/keeper/payload.js'
 import { runKeeper, type KeeperProcess } from '../src/keeper/serve.js'
 import { startKeeper } from '../src/keeper/start.js'
 import { json, startTokenServer } from './support/token-server.js'
+import { refuse, startProxy } from './support/proxy.js'
 
 const SECRET = 'St4rt-Secret-Value-9'
 const KEY = 'e'.repeat(64)
@@ -242,7 +243,8 @@ describe('startKeeper', () => {
 /** runKeeper in this process: its stdin gets the payload, its exit is recorded. */
 async function keeperInProcess(
   options: { directoryCheckMs?: number; maxLifetimeMs?: number } = {},
-  extra: Partial<Settings> = {}
+  extra: Partial<Settings> = {},
+  env: NodeJS.ProcessEnv = {}
 ) {
   const setup = await setUp({ expiresIn: 3600 })
   const { server, runnerTemp } = setup
@@ -258,7 +260,7 @@ async function keeperInProcess(
   const proc: KeeperProcess = {
     stdin,
     stdout,
-    env: {},
+    env,
     platform: process.platform,
     exit: code => void exits.push(code ?? 0),
     on: () => undefined
@@ -314,6 +316,57 @@ describe('runKeeper', () => {
     )
     const failed = await requestKeeper(channel, { op: 'token' }, 5000)
     expect(failed).toEqual({ ok: false, error: expect.stringContaining('(*** *** *** short -----BEGIN)') })
+  })
+
+  it('mints through the proxy its environment names, read as the step reads it', async () => {
+    const proxy = await startProxy({ fallback: refuse(407) })
+    cleanups.push(proxy.close)
+    const { channel } = await keeperInProcess(
+      {},
+      { tokenUrl: new URL('https://datasaur.test/api/oauth/token') },
+      { https_proxy: `ci-user:50%off@127.0.0.1:${proxy.port}` }
+    )
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(proxy.connects).toEqual([
+      { target: 'datasaur.test:443', authorization: `Basic ${Buffer.from('ci-user:50%off').toString('base64')}` }
+    ])
+    expect(failed).toEqual({
+      ok: false,
+      error: `The proxy 127.0.0.1:${proxy.port} asked for authentication (407): check the user and password in https_proxy.`
+    })
+  })
+
+  it('fails each mint before any request when the proxy variable cannot be used, as the step does', async () => {
+    const proxy = await startProxy({ fallback: refuse(407) })
+    cleanups.push(proxy.close)
+    const { channel, said } = await keeperInProcess(
+      {},
+      { tokenUrl: new URL('https://datasaur.test/api/oauth/token') },
+      { HTTPS_PROXY: `socks5://ci-user:S0cks-Pass@127.0.0.1:${proxy.port}` }
+    )
+    expect(said()).toBe('ready\n')
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(failed).toEqual({
+      ok: false,
+      error:
+        'HTTPS_PROXY names a SOCKS proxy (socks5://), which this action does not support: in the env of this step, ' +
+        "set https_proxy to an HTTP or HTTPS proxy, or set HTTPS_PROXY to '' if the endpoint is reachable directly. " +
+        'Nothing was requested.'
+    })
+    expect(proxy.connects).toEqual([])
+  })
+
+  it('redacts the proxy credentials from what it says, as the step masked them', async () => {
+    const { server, channel } = await keeperInProcess(
+      {},
+      {},
+      { all_proxy: 'http://ci-user:Pr%40xy-Pass@proxy.corp:3128' }
+    )
+    server.script(json(400, { error: 'invalid_request', error_description: 'Pr@xy-Pass Pr%40xy-Pass ci-user' }))
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    // The endpoint is on loopback, which never goes through a proxy.
+    expect(server.requests).toHaveLength(1)
+    expect(failed).toEqual({ ok: false, error: expect.stringContaining('(*** *** ci-user)') })
   })
 
   it('ends once its directory is gone', async () => {

@@ -1,3 +1,4 @@
+import dns from 'node:dns'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
@@ -542,5 +543,126 @@ describe('every connection of an attempt is closed when it ends', () => {
     const deadline = Date.now() + 1000
     while (open.size > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     expect(open.size).toBe(0)
+  })
+})
+
+describe('the proxy variables, read as curl reads them', () => {
+  it.each([
+    ['https_proxy', 'localhost:<port>'],
+    ['HTTPS_PROXY', '127.0.0.1:<port>'],
+    ['all_proxy', 'http://localhost:<port>/'],
+    ['ALL_PROXY', 'localhost:<port>']
+  ])('goes through %s=%s', async (variable, form) => {
+    const proxy = await startProxy({ fallback: refuse(403) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { [variable]: form.replace('<port>', String(proxy.port)) } }
+    )
+    expect(proxy.connects).toEqual([{ target: 'datasaur.test:443', authorization: undefined }])
+    expect(errorOf(result)).toMatch(
+      /^The proxy (localhost|127\.0\.0\.1):\d+ refused to connect to datasaur\.test \(403\)/
+    )
+  })
+
+  it('never reads HTTP_PROXY, nor an http variable for an https endpoint', async () => {
+    const proxy = await startProxy({ fallback: refuse(403) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { HTTP_PROXY: proxy.url, http_proxy: proxy.url } }
+    )
+    expect(proxy.connects).toEqual([])
+    expect(errorOf(result)).toMatch(/^Could not resolve the host datasaur\.test of the token endpoint/)
+  })
+
+  it('sends user:password@ credentials without a scheme, a literal % as written, and masks them first', async () => {
+    const proxy = await startProxy({ fallback: refuse(407) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { https_proxy: `ci-user:50%off@127.0.0.1:${proxy.port}` } }
+    )
+    expect(proxy.connects).toEqual([
+      { target: 'datasaur.test:443', authorization: `Basic ${Buffer.from('ci-user:50%off').toString('base64')}` }
+    ])
+    expect(lines(result)).toEqual(expect.arrayContaining(['::add-mask::50%25off']))
+    expect(errorOf(result)).toBe(
+      `The proxy 127.0.0.1:${proxy.port} asked for authentication (407): check the user and password in https_proxy.`
+    )
+    expectClean(result, '50%off', Buffer.from('ci-user:50%off').toString('base64'))
+  })
+
+  it('goes direct for a host no_proxy lists, and for loopback', async () => {
+    const proxy = await startProxy({ fallback: refuse(403) })
+    cleanups.push(proxy.close)
+    const server = await tokenServer()
+    const bypassed = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { https_proxy: proxy.url, NO_PROXY: 'example.com, *.datasaur.test' } }
+    )
+    expect(errorOf(bypassed)).toMatch(/^Could not resolve the host datasaur\.test/)
+    const loopback = await runInProcess({ ...CLIENT, base_url: server.baseUrl }, { env: { http_proxy: proxy.url } })
+    expect(loopback.code).toBe(0)
+    expect(proxy.connects).toEqual([])
+  })
+
+  it('fails before any request on a value it cannot use, naming the variable and no credential', async () => {
+    const proxy = await startProxy({ fallback: refuse(403) })
+    cleanups.push(proxy.close)
+    const result = await runInProcess(
+      { ...CLIENT, base_url: 'https://datasaur.test' },
+      { env: { https_proxy: `http://ci-user:Pr0xy-S3cret@127.0.0.1:99999`, RUNNER_DEBUG: '1' } }
+    )
+    expect(result.code).toBe(1)
+    expect(proxy.connects).toEqual([])
+    expect(errorOf(result)).toBe(
+      'https_proxy is set to a proxy this action cannot use: it has a port that is not a number from 1 to 65535 ' +
+        '(http://127.0.0.1); write it as http://host:port (or host:port, or https://host:port for TLS to the ' +
+        'proxy), with user:password@ before the host if the proxy needs credentials. Nothing was requested.'
+    )
+    // The credentials were masked before the variable was checked.
+    expect(lines(result).indexOf('::add-mask::Pr0xy-S3cret')).toBeGreaterThanOrEqual(0)
+    expect(lines(result).join('\n')).not.toContain('Attempt 1')
+    expectClean(result, 'Pr0xy-S3cret', 'ci-user')
+    expectNothingPublished(result)
+  })
+
+  it('never goes around a proxy it cannot reach', async () => {
+    const proxy = await startProxy()
+    const port = proxy.port
+    await proxy.close()
+    // An endpoint that a direct connection would reach: datasaur.test resolves to it here.
+    let connections = 0
+    const endpoint = createTcpServer(socket => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>(resolve => endpoint.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise(resolve => endpoint.close(resolve)))
+    const lookup = dns.lookup
+    cleanups.push(() => void (dns.lookup = lookup))
+    dns.lookup = ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) =>
+      hostname === 'datasaur.test'
+        ? callback(null, options.all ? [{ address: '127.0.0.1', family: 4 }] : '127.0.0.1', 4)
+        : lookup(hostname, options, callback)) as typeof dns.lookup
+    const base_url = `https://datasaur.test:${(endpoint.address() as { port: number }).port}`
+
+    const result = await runInProcess(
+      { ...CLIENT, base_url, max_attempts: '1' },
+      { env: { https_proxy: `localhost:${port}` } }
+    )
+    expect(errorOf(result)).toBe(
+      `Could not connect to the proxy localhost:${port} (ECONNREFUSED): check https_proxy. Gave up after 1 attempt ` +
+        '(max_attempts).'
+    )
+    expect(connections).toBe(0)
+
+    // Exempted by no_proxy, the same request does reach it directly.
+    await runInProcess(
+      { ...CLIENT, base_url, max_attempts: '1' },
+      { env: { https_proxy: `localhost:${port}`, no_proxy: 'datasaur.test' } }
+    )
+    expect(connections).toBe(1)
   })
 })

@@ -287,6 +287,24 @@ describe('proxy errors, as tunnel reports them', () => {
     expect(networkError(unreachable, { ...viaProxy, proxyFailure: nodeError('EACCES') }).options.retryable).toBe(false)
   })
 
+  it('names the variable the proxy was read from', () => {
+    const fromAll = { ...viaProxy, proxyVariable: 'ALL_PROXY' }
+    expect(
+      networkError(nodeError('ECONNRESET', 'tunneling socket could not be established, statusCode=407'), fromAll)
+        .message
+    ).toBe('The proxy proxy.corp:3128 asked for authentication (407): check the user and password in ALL_PROXY.')
+    expect(
+      networkError(nodeError('ECONNRESET', 'tunneling socket could not be established, statusCode=400'), fromAll)
+        .message
+    ).toBe('The proxy proxy.corp:3128 refused the tunnel to datasaur.example (HTTP 400): check ALL_PROXY.')
+    expect(networkError(unreachable, { ...fromAll, proxyFailure: nodeError('ENOTFOUND') }).message).toBe(
+      'Could not resolve the host of the proxy proxy.corp:3128 (ENOTFOUND): check ALL_PROXY.'
+    )
+    expect(networkError(unreachable, { ...context, proxyVariable: 'HTTPS_PROXY' }).message).toBe(
+      'Could not connect to the proxy configured in HTTPS_PROXY (ECONNRESET): check HTTPS_PROXY.'
+    )
+  })
+
   it('a proxy that sends a body with its 200', () => {
     const error = networkError(nodeError('ECONNRESET', 'got illegal response body from proxy'), viaProxy)
     expect(error.message).toBe('Could not connect to the proxy proxy.corp:3128 (ECONNRESET): check https_proxy.')

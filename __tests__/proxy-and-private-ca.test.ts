@@ -5,7 +5,7 @@
 // runner runs it, with https_proxy, no_proxy and NODE_EXTRA_CA_CERTS in the step's env.
 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import type { Socket } from 'node:net'
+import { createServer as createNetServer, type Socket } from 'node:net'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { createCertificateAuthority } from './support/certificates.js'
 import { expectSafeLog } from './support/expect-log.js'
@@ -32,6 +32,9 @@ const sockets = new Set<Socket>()
 const tokenRequests: SeenTokenRequest[] = []
 /** TLS handshakes the endpoint saw fail, e.g. because the client did not trust its certificate. */
 const tlsClientErrors: string[] = []
+/** TCP connections the endpoint accepted, directly or relayed by the proxy. */
+let tokenConnections = 0
+let tokenPort: number
 
 function track(socket: Socket): void {
   sockets.add(socket)
@@ -83,8 +86,9 @@ beforeAll(async () => {
     })
   })
   tokenServer.on('connection', track)
+  tokenServer.on('connection', () => tokenConnections++)
   tokenServer.on('tlsClientError', (error: NodeJS.ErrnoException) => tlsClientErrors.push(error.code ?? error.message))
-  const tokenPort = await listen(tokenServer)
+  tokenPort = await listen(tokenServer)
 
   // datasaur.test does not resolve: the proxy joins every tunnel to the endpoint.
   proxy = await startProxy({ fallback: relayTo(tokenPort) })
@@ -189,5 +193,159 @@ describe('a self-hosted Datasaur behind a proxy and a private CA', () => {
     expect(log).not.toContain('NODE_TLS_REJECT_UNAUTHORIZED')
     expect(log).not.toContain('rejectUnauthorized')
     expect(result.outputs).toEqual({})
+  })
+})
+
+// The proxy variables as curl reads them. Here datasaur.test (and localhost) resolve to 127.0.0.1 in
+// the action's process (support/resolve-to-loopback.js), and the endpoint's port is in base_url, so a
+// request that skipped the proxy would reach the endpoint directly: only the proxy's record tells
+// the two apart, and a value that must stop the step must leave the endpoint without a connection.
+const RESOLVER = `--import=${new URL('./support/resolve-to-loopback.js', import.meta.url).href}`
+const PROXY_USER = 'ci-user'
+const PROXY_PASSWORD = 'Pr0xy-S3cret'
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+}
+
+/** Runs the action against https://datasaur.test:<port>, reachable directly as well as through the proxy. */
+async function exchangeReachable(env: Record<string, string>, forbidden: string[] = []) {
+  const connectsBefore = proxy.connects.length
+  const tokenBefore = tokenRequests.length
+  const connectionsBefore = tokenConnections
+  const result = await runAction(
+    {
+      client_id: DEMO_CLIENT_ID,
+      client_secret: DEMO_CLIENT_SECRET,
+      base_url: `https://${HOST}:${tokenPort}`,
+      max_attempts: '1'
+    },
+    {
+      env: {
+        NODE_OPTIONS: RESOLVER,
+        RESOLVE_TO_LOOPBACK: `${HOST},localhost`,
+        NODE_EXTRA_CA_CERTS: caPath,
+        RUNNER_DEBUG: '1',
+        ...env
+      }
+    }
+  )
+  const credentials = [PROXY_USER, PROXY_PASSWORD, basic(PROXY_USER, PROXY_PASSWORD).slice(6), ...forbidden]
+  const log = expectSafeLog(result, [DEMO_CLIENT_SECRET, ACCESS_TOKEN, ...credentials])
+  // Outside the masks it registers, the step never writes a credential, on either stream.
+  const written = `${result.stdout}\n${result.stderr}`
+    .split(/\r\n|\r|\n/)
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+  for (const credential of credentials) expect(written).not.toContain(credential)
+  return {
+    result,
+    log,
+    errors: log.annotations.filter(annotation => annotation.type === 'error').map(annotation => annotation.message),
+    connects: proxy.connects.slice(connectsBefore),
+    tokenRequests: tokenRequests.slice(tokenBefore),
+    tokenConnections: tokenConnections - connectionsBefore
+  }
+}
+
+describe('the proxy variables, read as curl reads them', () => {
+  const target = () => `${HOST}:${tokenPort}`
+
+  it.each([
+    ['https_proxy', '127.0.0.1:<port>'],
+    ['https_proxy', 'localhost:<port>'],
+    ['HTTPS_PROXY', 'localhost:<port>'],
+    ['all_proxy', '127.0.0.1:<port>'],
+    ['ALL_PROXY', 'http://127.0.0.1:<port>']
+  ])('%s=%s (no scheme means http://) goes through the proxy', async (variable, form) => {
+    const { result, connects, tokenRequests } = await exchangeReachable({
+      [variable]: form.replace('<port>', String(proxyPort))
+    })
+
+    expect(result.code).toBe(0)
+    expect(connects).toEqual([{ target: target(), authorization: undefined }])
+    expect(tokenRequests).toEqual([{ host: target(), path: '/api/oauth/token', accepted: true }])
+    expect(result.outputs.access_token).toBe(ACCESS_TOKEN)
+  })
+
+  it('user:password@host:port, without a scheme, sends the credentials to the proxy', async () => {
+    const { result, connects } = await exchangeReachable({
+      https_proxy: `${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxyPort}`
+    })
+
+    expect(result.code).toBe(0)
+    expect(connects).toEqual([{ target: target(), authorization: basic(PROXY_USER, PROXY_PASSWORD) }])
+    expect(result.outputs.access_token).toBe(ACCESS_TOKEN)
+  })
+
+  it('a literal % in the password is sent as written: 50%off', async () => {
+    const { result, connects } = await exchangeReachable(
+      { https_proxy: `http://${PROXY_USER}:50%off@127.0.0.1:${proxyPort}` },
+      ['50%off', basic(PROXY_USER, '50%off').slice(6)]
+    )
+
+    expect(result.code).toBe(0)
+    expect(connects).toEqual([{ target: target(), authorization: basic(PROXY_USER, '50%off') }])
+  })
+
+  it.each([
+    [
+      'HTTPS_PROXY',
+      `socks5://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:<port>`,
+      "HTTPS_PROXY names a SOCKS proxy (socks5://), which this action does not support: in the env of this step, set https_proxy to an HTTP or HTTPS proxy, or set HTTPS_PROXY to '' if the endpoint is reachable directly. Nothing was requested."
+    ],
+    [
+      'ALL_PROXY',
+      `ftp://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:<port>`,
+      'ALL_PROXY is set to a proxy this action cannot use: it has the scheme ftp://, which is not http:// or https://;'
+    ],
+    [
+      'https_proxy',
+      `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:99999`,
+      'https_proxy is set to a proxy this action cannot use: it has a port that is not a number from 1 to 65535 (http://127.0.0.1);'
+    ],
+    [
+      'https_proxy',
+      `${PROXY_USER}:${PROXY_PASSWORD}`,
+      'https_proxy is set to a proxy this action cannot use: it has a port that is not a number from 1 to 65535;'
+    ],
+    [
+      'https_proxy',
+      `http://${PROXY_USER}:${PROXY_PASSWORD}@:<port>`,
+      'https_proxy is set to a proxy this action cannot use: it has no proxy host;'
+    ]
+  ])('%s=%s stops the step before any request, naming the variable', async (variable, form, message) => {
+    const { result, log, errors, connects, tokenConnections } = await exchangeReachable({
+      [variable]: form.replace('<port>', String(proxyPort))
+    })
+
+    expect(result.code).toBe(1)
+    expect(connects).toEqual([])
+    expect(tokenConnections).toBe(0)
+    expect(errors).toEqual([expect.stringContaining(message)])
+    expect(errors[0].startsWith(variable)).toBe(true)
+    expect(log.lines.join('\n')).not.toContain('Attempt 1')
+    expect(result.outputs).toEqual({})
+  })
+
+  it('an unreachable proxy fails the step: the request never goes around it', async () => {
+    const closed = createNetServer()
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+    const closedPort = (closed.address() as { port: number }).port
+    await new Promise(resolve => closed.close(resolve))
+
+    const proxied = await exchangeReachable({ https_proxy: `localhost:${closedPort}` })
+    expect(proxied.result.code).toBe(1)
+    expect(proxied.tokenConnections).toBe(0)
+    expect(proxied.errors).toEqual([
+      `Could not connect to the proxy localhost:${closedPort} (ECONNREFUSED): check https_proxy. Gave up after 1 attempt (max_attempts).`
+    ])
+    expect(proxied.result.outputs).toEqual({})
+
+    // The same step with the endpoint in no_proxy reaches it directly: going around the proxy would
+    // have succeeded.
+    const direct = await exchangeReachable({ https_proxy: `localhost:${closedPort}`, no_proxy: HOST })
+    expect(direct.result.code).toBe(0)
+    expect(direct.tokenRequests).toEqual([{ host: `${HOST}:${tokenPort}`, path: '/api/oauth/token', accepted: true }])
   })
 })

@@ -9,6 +9,7 @@ import { NO_KEEPER } from '../src/keeper/token-command.js'
 import { createCertificateAuthority } from './support/certificates.js'
 import { createJob, RUNNER_SECRETS } from './support/job.js'
 import { startMtlsServer } from './support/mtls-server.js'
+import { relayTo, startProxy } from './support/proxy.js'
 import { ORDERS, injectedCommands, visibleSecrets, type RunnerLog } from './support/runner-log.js'
 import { json, startTokenServer } from './support/token-server.js'
 
@@ -303,6 +304,59 @@ describe('refresh: true', () => {
       const [keeper] = keepers(job)
       expect([...keeper.environ, ...keeper.cmdline].join('\n')).not.toContain(keyLines[0])
     } finally {
+      await gateway.close()
+      pki.remove()
+    }
+  })
+
+  it('the keeper mints through the proxy the step read, with its credentials, and redacts them', async () => {
+    const pki = createCertificateAuthority('Keeper Proxy CA')
+    const client = pki.issueClient('keeper-runner')
+    let issued = 0
+    // datasaur.test does not resolve: only the proxy, which joins every tunnel to it, reaches the endpoint.
+    const gateway = await startMtlsServer(pki, {
+      name: 'datasaur.test',
+      reply: res => {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(
+          JSON.stringify({ access_token: `proxied-token-${++issued}-0123456789`, token_type: 'bearer', expires_in: 3 })
+        )
+      }
+    })
+    const proxy = await startProxy({ fallback: relayTo(gateway.port) })
+    const job = createJob()
+    jobs.push(job)
+    try {
+      // No scheme, and a literal % in the password: both read as curl reads them.
+      const env = { https_proxy: `ci-user:50%off@127.0.0.1:${proxy.port}`, NODE_EXTRA_CA_CERTS: pki.caFile }
+      const step = await job.action(
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          base_url: gateway.url,
+          refresh: 'true',
+          client_certificate: client.cert,
+          client_key: client.key
+        },
+        { env }
+      )
+      expect(step.code).toBe(0)
+      await sleep(1800)
+      const later = await job.run('echo "token: $(datasaur-token)"\n')
+
+      expect(later.stdout).toBe('token: proxied-token-2-0123456789\n')
+      const authorization = `Basic ${Buffer.from('ci-user:50%off').toString('base64')}`
+      expect(proxy.connects).toEqual([
+        { target: `datasaur.test:${gateway.port}`, authorization },
+        { target: `datasaur.test:${gateway.port}`, authorization }
+      ])
+      // The certificate is presented inside the tunnel, by the step and by the keeper.
+      expect(gateway.clients).toEqual(['keeper-runner', 'keeper-runner'])
+      const secrets = [CLIENT_SECRET, '50%off', authorization.slice(6)]
+      expectSafe(step.logs, secrets)
+      expectSafe(later.logs, [...secrets, 'proxied-token-2-0123456789'])
+    } finally {
+      await proxy.close()
       await gateway.close()
       pki.remove()
     }

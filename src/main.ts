@@ -9,6 +9,7 @@ import { getSettings, type InputName, type Settings } from './inputs.js'
 import { StepLog, type LogOutput, type Runner } from './runner/step-log.js'
 import { keyFileWarning } from './exchange/client-certificate.js'
 import { exchangeToken } from './exchange/exchange.js'
+import { endpointProtocol, proxySecrets } from './exchange/proxy.js'
 import { systemClock, type RetryClock } from './exchange/retry.js'
 import type { Token } from './exchange/token-response.js'
 
@@ -35,8 +36,8 @@ export async function run(
       getInput: (name: InputName) => runner.getInput(name),
       setSecret: value => log.mask(value)
     })
-    const environment = readEnvironment(env, settings.exportEnv, settings.refresh)
-    for (const value of environment.proxySecrets) log.mask(value)
+    for (const value of proxySecrets(env)) log.mask(value)
+    const environment = readEnvironment(env, settings.exportEnv, settings.refresh, endpointProtocol(settings))
     checkWritable(Object.values(environment.files))
     if (environment.tlsVerificationOffRequested) {
       // Node reads the variable at every TLS connection, the proxy's included: without it, every

@@ -18,6 +18,8 @@ const AMBIENT = [
   'HTTPS_PROXY',
   'http_proxy',
   'HTTP_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
   'no_proxy',
   'NO_PROXY',
   'NODE_EXTRA_CA_CERTS',

@@ -1732,6 +1732,12 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
 ;// CONCATENATED MODULE: external "node:dns"
 const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
@@ -1757,28 +1763,233 @@ const sharedLookup = ((hostname, options, callback) => {
     });
 });
 
+;// CONCATENATED MODULE: ./src/exchange/proxy.ts
+
+
+
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'];
+const VARIABLES_BY_SCHEME = {
+    'https:': ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'],
+    'http:': ['http_proxy', 'all_proxy', 'ALL_PROXY']
+};
+const SOCKS_SCHEMES = new Set(['socks', 'socks4', 'socks4a', 'socks5', 'socks5h']);
+const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
+const BAD_HOST = 'has a host that is not a valid host name or IP address (an IPv6 address goes in brackets)';
+const FORM = 'write it as http://host:port (or host:port, or https://host:port for TLS to the proxy), with user:password@ ' +
+    'before the host if the proxy needs credentials.';
+function readProxyEnvironment(env, protocol) {
+    const noProxy = env.no_proxy || env.NO_PROXY || '';
+    for (const variable of VARIABLES_BY_SCHEME[protocol]) {
+        const value = env[variable];
+        if (value)
+            return { proxy: parseProxy(variable, value), noProxy };
+    }
+    return { noProxy };
+}
+function parseProxy(variable, value) {
+    const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+    if (!schemeMatch && value.includes('://')) {
+        throw unusable(variable, 'is not a URL this action can read as a proxy');
+    }
+    const scheme = schemeMatch ? schemeMatch[1].toLowerCase() : 'http';
+    if (SOCKS_SCHEMES.has(scheme)) {
+        throw new ActionError(`${variable} names a SOCKS proxy (${scheme}://), which this action does not support: in the env of this ` +
+            `step, set https_proxy to an HTTP or HTTPS proxy, or set ${variable} to '' if the endpoint is reachable ` +
+            'directly. Nothing was requested.');
+    }
+    if (scheme !== 'http' && scheme !== 'https') {
+        throw unusable(variable, `has the scheme ${scheme.slice(0, 20)}://, which is not http:// or https://`);
+    }
+    const protocol = scheme === 'https' ? 'https:' : 'http:';
+    const rest = value.slice(schemeMatch ? schemeMatch[0].length : 0);
+    const at = rest.lastIndexOf('@');
+    const authority = rest.slice(at + 1).split(/[/?#]/, 1)[0];
+    const { hostname, portText } = splitHostPort(authority);
+    const host = canonicalHost(variable, hostname);
+    const port = portText === '' ? DEFAULT_PORTS[protocol] : Number(portText);
+    if (!/^\d{0,5}$/.test(portText) || port < 1 || port > 65535) {
+        const shown = at >= 0 ? ` (${scheme}://${displayHost(host)})` : '';
+        throw unusable(variable, `has a port that is not a number from 1 to 65535${shown}`);
+    }
+    const proxy = { variable, protocol, hostname: host, port, address: `${displayHost(host)}:${port}` };
+    const userinfo = at >= 0 ? rest.slice(0, at) : '';
+    if (userinfo) {
+        const { user, password } = splitUserinfo(userinfo);
+        proxy.auth = `${percentDecode(user)}:${percentDecode(password)}`;
+    }
+    return proxy;
+}
+function splitHostPort(authority) {
+    const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(authority);
+    if (bracketed)
+        return { hostname: bracketed[1], portText: bracketed[2] ?? '' };
+    const colon = authority.indexOf(':');
+    if (colon < 0)
+        return { hostname: authority, portText: '' };
+    return { hostname: authority.slice(0, colon), portText: authority.slice(colon + 1) };
+}
+function canonicalHost(variable, hostname) {
+    if (hostname === '' || hostname === '[]')
+        throw unusable(variable, 'has no proxy host');
+    let url;
+    try {
+        url = new URL(`http://${hostname}`);
+    }
+    catch {
+        throw unusable(variable, BAD_HOST);
+    }
+    if (url.pathname !== '/')
+        throw unusable(variable, BAD_HOST);
+    return unbracket(url.hostname);
+}
+function unbracket(hostname) {
+    return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+}
+function displayHost(host) {
+    return host.includes(':') ? `[${host}]` : host;
+}
+function splitUserinfo(userinfo) {
+    const colon = userinfo.indexOf(':');
+    return colon < 0
+        ? { user: userinfo, password: '' }
+        : { user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
+}
+function unusable(variable, problem) {
+    return new ActionError(`${variable} is set to a proxy this action cannot use: it ${problem}; ${FORM} Nothing was requested.`);
+}
+function proxyFor(proxies, url) {
+    if (!proxies?.proxy || isLoopbackHost(url.hostname) || bypassesProxy(proxies.noProxy, url))
+        return undefined;
+    return proxies.proxy;
+}
+function bypassesProxy(noProxy, url) {
+    const host = unbracket(url.hostname.toLowerCase()).replace(/\.$/, '');
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return noProxy.split(/[\s,]+/).some(entry => entryMatches(entry, host, port));
+}
+function entryMatches(entry, host, port) {
+    if (entry === '*')
+        return true;
+    const { name, entryPort } = splitEntry(entry);
+    if (entryPort !== undefined && entryPort !== port)
+        return false;
+    const family = (0,external_node_net_namespaceObject.isIP)(host);
+    if (family !== 0)
+        return addressMatches(name, host, family);
+    const domain = name
+        .toLowerCase()
+        .replace(/^\*?\./, '')
+        .replace(/\.$/, '');
+    return host === domain || host.endsWith(`.${domain}`);
+}
+function splitEntry(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
+    if (bracketed)
+        return { name: bracketed[1], entryPort: bracketed[2] === undefined ? undefined : portOf(bracketed[2]) };
+    const colon = entry.indexOf(':');
+    if (colon < 0 || entry.includes(':', colon + 1))
+        return { name: entry };
+    return { name: entry.slice(0, colon), entryPort: portOf(entry.slice(colon + 1)) };
+}
+function portOf(text) {
+    return /^\d+$/.test(text) ? Number(text) : NaN;
+}
+function addressMatches(name, host, family) {
+    const [address, bits, ...extra] = name.split('/');
+    const entryFamily = (0,external_node_net_namespaceObject.isIP)(address);
+    if (entryFamily !== family || extra.length > 0)
+        return false;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    const list = new external_node_net_namespaceObject.BlockList();
+    if (bits === undefined) {
+        list.addAddress(address, type);
+    }
+    else {
+        const prefix = portOf(bits);
+        if (!(prefix <= (family === 4 ? 32 : 128)))
+            return false;
+        list.addSubnet(address, prefix, type);
+    }
+    return list.check(host, type);
+}
+function proxyCredentials(value) {
+    if (!value)
+        return [];
+    const rest = value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    const at = rest.lastIndexOf('@');
+    if (at <= 0)
+        return [];
+    const { user, password } = splitUserinfo(rest.slice(0, at));
+    const credential = password || user;
+    const pairs = [`${user}:${password}`, `${percentDecode(user)}:${percentDecode(password)}`];
+    const forms = [
+        credential,
+        percentDecode(credential),
+        ...pairs,
+        ...pairs.map(pair => Buffer.from(pair).toString('base64'))
+    ];
+    return [...new Set(forms)];
+}
+function endpointProtocol(settings) {
+    return settings.tokenUrl.protocol === 'http:' ? 'http:' : 'https:';
+}
+function proxySecrets(env) {
+    return PROXY_VARIABLES.flatMap(name => proxyCredentials(env[name]));
+}
+
 ;// CONCATENATED MODULE: ./src/exchange/attempt-connections.ts
 
-function isTunnelAgent(agent) {
-    return agent.proxyOptions !== undefined;
-}
+
+
+
+
+const TUNNELS = {
+    'https:': { overHttp: tunnel.httpsOverHttp, overHttps: tunnel.httpsOverHttps },
+    'http:': { overHttp: tunnel.httpOverHttp, overHttps: tunnel.httpOverHttps }
+};
 class AttemptConnections {
+    proxies;
     proxySockets = [];
-    proxy;
+    directAgents = [];
+    proxyInUse;
     proxyFailure;
-    prepareRequest(options) {
-        if (isTunnelAgent(options.agent))
-            return this.ownTunnel(options.agent);
-        if (String(options.host).startsWith('['))
-            options.host = String(options.host).slice(1, -1);
-        options.lookup = sharedLookup;
+    constructor(proxies) {
+        this.proxies = proxies;
     }
-    ownTunnel(agent) {
-        const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
-        agent.proxyOptions = proxyOptions;
-        this.proxy = proxyOptions.port ? `${proxyOptions.host}:${proxyOptions.port}` : proxyOptions.host;
-        const authorization = proxyAuth
-            ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxyAuth).toString('base64')}` }
+    get proxy() {
+        return this.proxyInUse?.address;
+    }
+    requestInfo(method, url, headers) {
+        const secure = url.protocol === 'https:';
+        const options = {
+            host: url.hostname,
+            port: url.port ? Number(url.port) : secure ? 443 : 80,
+            path: `${url.pathname}${url.search}`,
+            method,
+            headers
+        };
+        const proxy = proxyFor(this.proxies, url);
+        if (proxy) {
+            this.proxyInUse = proxy;
+            options.agent = this.tunnel(proxy, url.protocol);
+        }
+        else {
+            const agent = secure ? new (external_node_https_default()).Agent() : new (external_node_http_default()).Agent();
+            this.directAgents.push(agent);
+            options.agent = agent;
+            if (url.hostname.startsWith('['))
+                options.host = url.hostname.slice(1, -1);
+            options.lookup = sharedLookup;
+        }
+        return { options, parsedUrl: url, httpModule: secure ? (external_node_https_default()) : (external_node_http_default()) };
+    }
+    tunnel(proxy, protocol) {
+        const kinds = TUNNELS[protocol];
+        const create = proxy.protocol === 'https:' ? kinds.overHttps : kinds.overHttp;
+        const agent = create({ proxy: { host: proxy.hostname, port: proxy.port } });
+        const authorization = proxy.auth
+            ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.auth).toString('base64')}` }
             : {};
         const request = agent.request;
         agent.request = options => {
@@ -1787,16 +1998,13 @@ class AttemptConnections {
             connect.once('error', error => (this.proxyFailure ??= error));
             return connect;
         };
-    }
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return Promise.reject(new Error('not supported'));
+        return agent;
     }
     destroyAll() {
         for (const socket of this.proxySockets)
             socket.destroy();
+        for (const agent of this.directAgents)
+            agent.destroy();
     }
 }
 
@@ -2023,11 +2231,12 @@ function certificateMessage(problem, code, context) {
     }
 }
 function proxyError(message, code, context) {
-    const proxy = context.proxy ?? 'configured in https_proxy';
+    const variable = context.proxyVariable ?? 'https_proxy';
+    const proxy = context.proxy ?? `configured in ${variable}`;
     const target = context.url.host;
     const status = Number(/statusCode=(\d{3})\b/.exec(message)?.[1]);
     if (status === 407) {
-        return network_errors_final(`The proxy ${proxy} asked for authentication (407): check the user and password in https_proxy.`, 'proxy HTTP 407');
+        return network_errors_final(`The proxy ${proxy} asked for authentication (407): check the user and password in ${variable}.`, 'proxy HTTP 407');
     }
     if (status === 403) {
         return network_errors_final(`The proxy ${proxy} refused to connect to ${target} (403): ask for it to be allowed, or add it to no_proxy ` +
@@ -2038,7 +2247,7 @@ function proxyError(message, code, context) {
             `endpoint ${describeEndpoint(context.endpoint)}.`, { retryable: true, reason: `proxy HTTP ${status}` });
     }
     if (status) {
-        return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`, `proxy HTTP ${status}`);
+        return network_errors_final(`The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check ${variable}.`, `proxy HTTP ${status}`);
     }
     const cause = context.proxyFailure === undefined ? code : network_errors_errorCode(context.proxyFailure);
     if (CERTIFICATE_PROBLEMS[cause]) {
@@ -2046,9 +2255,9 @@ function proxyError(message, code, context) {
             'by a private or corporate CA, set NODE_EXTRA_CA_CERTS in the env of this step to the path of that CA (PEM).', `proxy ${cause}`);
     }
     if (cause === 'ENOTFOUND') {
-        return network_errors_final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause);
+        return network_errors_final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check ${variable}.`, cause);
     }
-    return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+    return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check ${variable}.`, {
         retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
         reason: `proxy ${cause}`
     });
@@ -2105,9 +2314,9 @@ function buildTokenRequest(settings) {
     };
 }
 async function sendTokenRequest(request, options) {
-    const connections = new AttemptConnections();
+    const connections = new AttemptConnections(options.proxies);
     const clientTls = new ClientTls(options.clientCertificate);
-    const client = new HttpClient(USER_AGENT, [connections, clientTls], {
+    const client = new HttpClient(USER_AGENT, undefined, {
         allowRedirects: false,
         socketTimeout: options.timeoutMs
     });
@@ -2144,6 +2353,7 @@ class Exchange {
             url: this.url,
             endpointInput: this.request.endpointInput,
             proxy: this.connections.proxy,
+            proxyVariable: this.connections.proxyInUse?.variable,
             proxyFailure: this.connections.proxyFailure,
             extraCaFile: this.options.extraCaFile,
             clientCertificateSet: this.options.clientCertificate !== undefined,
@@ -2155,7 +2365,9 @@ class Exchange {
         for (let hop = 0;; hop++) {
             let message;
             try {
-                message = (await client.request('POST', this.url.href, request.body, request.headers)).message;
+                const info = this.connections.requestInfo('POST', this.url, this.headers(client));
+                this.clientTls.prepareRequest(info.options);
+                message = (await client.requestRaw(info, request.body)).message;
             }
             catch (error) {
                 throw networkError(error, this.context());
@@ -2180,6 +2392,9 @@ class Exchange {
             }
             this.url = decision.url;
         }
+    }
+    headers(client) {
+        return { ...this.request.headers, 'User-Agent': String(client.userAgent) };
     }
     readBody(status, message) {
         const tooLarge = () => new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
@@ -2347,6 +2562,7 @@ async function exchangeToken(settings, environment, log, clock) {
         timeoutMs: settings.timeoutMs,
         redactor: log.redactor,
         extraCaFile: environment.extraCaFile,
+        proxies: environment.proxies,
         clientCertificate: settings.clientCertificate
     };
     const responseContext = {
@@ -2607,6 +2823,7 @@ class TokenKeeper {
 
 
 
+
 const DIRECTORY_CHECK_MS = 15_000;
 const MAX_LIFETIME_MS = 5 * 24 * 60 * 60 * 1000;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -2618,6 +2835,8 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
     const redactor = new Redactor();
     for (const secret of settingsSecrets(settings))
         redactor.add(secret);
+    for (const secret of proxySecrets(proc.env))
+        redactor.add(secret);
     redactor.add(token.accessToken);
     const log = {
         redactor,
@@ -2625,10 +2844,10 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
         debug: () => undefined,
         info: () => undefined
     };
-    const environment = { extraCaFile: proc.env.NODE_EXTRA_CA_CERTS || undefined };
+    const environment = keeperExchangeEnvironment(proc.env, settings);
     const keeper = new TokenKeeper(holdToken(token, payload.obtainedAtMs, true), async () => {
         const obtainedAtMs = systemClock.now();
-        return holdToken(await exchangeToken(settings, environment, log, systemClock), obtainedAtMs, false);
+        return holdToken(await exchangeToken(settings, environment(), log, systemClock), obtainedAtMs, false);
     }, () => systemClock.now());
     const timers = [];
     const shutdown = (code = 0) => {
@@ -2657,6 +2876,18 @@ async function runKeeper(proc, { directoryCheckMs = DIRECTORY_CHECK_MS, maxLifet
             shutdown();
     }, directoryCheckMs).unref(), setTimeout(() => shutdown(), maxLifetimeMs).unref());
     proc.stdout.end('ready\n');
+}
+function keeperExchangeEnvironment(env, settings) {
+    const extraCaFile = env.NODE_EXTRA_CA_CERTS;
+    try {
+        const proxies = readProxyEnvironment(env, endpointProtocol(settings));
+        return () => ({ extraCaFile, proxies });
+    }
+    catch (error) {
+        return () => {
+            throw error;
+        };
+    }
 }
 function settingsSecrets(settings) {
     const secrets = [settings.clientSecret];

@@ -1,58 +1,81 @@
-import type { ClientRequest, RequestOptions } from 'node:http'
+import http, { type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
+import https from 'node:https'
 import type { Socket } from 'node:net'
-import type { RequestHandler } from '@actions/http-client/lib/interfaces'
+import type { RequestInfo } from '@actions/http-client/lib/interfaces'
+import * as tunnel from 'tunnel'
 import { sharedLookup } from './lookup.js'
+import { proxyFor, type Proxy, type ProxyEnvironment } from './proxy.js'
 
-/**
- * The part of the `tunnel` agent that `@actions/http-client` uses for proxies which this module
- * touches. `tunnel` issues the CONNECT with `agent.request`, which the client does not expose, and
- * `client.dispose()` does not close the connections it makes.
- */
-interface TunnelAgent {
-  proxyOptions: { host?: string; port?: number | string; proxyAuth?: string }
-  request: (options: RequestOptions) => ClientRequest
-}
-
-/** http-client gives a direct request an http(s).Agent, and a proxied one a `tunnel` agent. */
-function isTunnelAgent(agent: unknown): agent is TunnelAgent {
-  return (agent as Partial<TunnelAgent>).proxyOptions !== undefined
+/** The tunnel agent for each scheme of the endpoint, by whether the proxy itself speaks TLS. */
+const TUNNELS = {
+  'https:': { overHttp: tunnel.httpsOverHttp, overHttps: tunnel.httpsOverHttps },
+  'http:': { overHttp: tunnel.httpOverHttp, overHttps: tunnel.httpOverHttps }
 }
 
 /**
- * The connections one attempt opens through a proxy, so that its end (an answer, an error or the
- * deadline) can close them: a proxy that never answers the CONNECT, or opens the tunnel and relays
- * nothing, would otherwise keep the process alive long after the step has failed.
+ * The connections one attempt opens, and the choice of how each request goes: through the proxy
+ * that applies to its host, read once from the environment (proxy.ts), or direct. The agent is
+ * chosen here and handed to `@actions/http-client` with the request; the client never reads the
+ * proxy variables itself, since it connects directly when it cannot parse one.
  *
- * It is an http-client request handler, which sees every request's options after the agent is chosen
- * and before anything connects. It also passes an IPv6 literal to a direct request without the URL's
- * brackets, which `http.request` would otherwise look up in DNS as a name (through a proxy the
- * brackets stay: the CONNECT target needs them). The proxy's credentials are sent as a
+ * The end of the attempt (an answer, an error or the deadline) closes everything it opened: a proxy
+ * that never answers the CONNECT, or opens the tunnel and relays nothing, would otherwise keep the
+ * process alive long after the step has failed. A direct request to an IPv6 literal gets the address
+ * without the URL's brackets, which `http.request` would otherwise look up in DNS as a name (through
+ * a proxy the brackets stay: the CONNECT target needs them). The proxy's credentials are sent as a
  * `Proxy-Authorization` header built here, because `tunnel` builds it with the deprecated
  * `new Buffer()`, which prints a warning into the step log.
  */
-export class AttemptConnections implements RequestHandler {
+export class AttemptConnections {
   /** The sockets to the proxy, which carry the tunnels (and the TLS connections inside them). */
   private readonly proxySockets: Socket[] = []
-  /** `host:port` of the proxy the attempt goes through, if any. */
-  proxy: string | undefined
+  /** The agents of direct requests, one per request (none keeps a connection open after its answer). */
+  private readonly directAgents: http.Agent[] = []
+  /** The proxy the attempt went through last, if any. */
+  proxyInUse: Proxy | undefined
   /**
    * Why the connection to the proxy failed, as Node reported it: `tunnel` passes on only its message,
    * which loses the code (a certificate problem of an https proxy, say).
    */
   proxyFailure: unknown
 
-  prepareRequest(options: RequestOptions): void {
-    if (isTunnelAgent(options.agent)) return this.ownTunnel(options.agent)
-    if (String(options.host).startsWith('[')) options.host = String(options.host).slice(1, -1)
-    options.lookup = sharedLookup
+  constructor(private readonly proxies?: ProxyEnvironment) {}
+
+  /** `host:port` of the proxy the attempt goes through, if any. */
+  get proxy(): string | undefined {
+    return this.proxyInUse?.address
   }
 
-  private ownTunnel(agent: TunnelAgent): void {
-    const { proxyAuth, ...proxyOptions } = agent.proxyOptions
-    agent.proxyOptions = proxyOptions
-    this.proxy = proxyOptions.port ? `${proxyOptions.host}:${proxyOptions.port}` : proxyOptions.host
-    const authorization = proxyAuth
-      ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxyAuth).toString('base64')}` }
+  /** What `HttpClient.requestRaw` sends: the request to `url`, with the agent that takes it there. */
+  requestInfo(method: string, url: URL, headers: OutgoingHttpHeaders): RequestInfo {
+    const secure = url.protocol === 'https:'
+    const options: RequestOptions = {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : secure ? 443 : 80,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers
+    }
+    const proxy = proxyFor(this.proxies, url)
+    if (proxy) {
+      this.proxyInUse = proxy
+      options.agent = this.tunnel(proxy, url.protocol as 'http:' | 'https:') as unknown as http.Agent
+    } else {
+      const agent = secure ? new https.Agent() : new http.Agent()
+      this.directAgents.push(agent)
+      options.agent = agent
+      if (url.hostname.startsWith('[')) options.host = url.hostname.slice(1, -1)
+      options.lookup = sharedLookup
+    }
+    return { options, parsedUrl: url, httpModule: secure ? https : http }
+  }
+
+  private tunnel(proxy: Proxy, protocol: 'http:' | 'https:'): tunnel.TunnelingAgent {
+    const kinds = TUNNELS[protocol]
+    const create = proxy.protocol === 'https:' ? kinds.overHttps : kinds.overHttp
+    const agent = create({ proxy: { host: proxy.hostname, port: proxy.port } })
+    const authorization = proxy.auth
+      ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.auth).toString('base64')}` }
       : {}
     const request = agent.request
     agent.request = options => {
@@ -61,25 +84,15 @@ export class AttemptConnections implements RequestHandler {
       connect.once('error', error => (this.proxyFailure ??= error))
       return connect
     }
+    return agent
   }
-
-  // Stryker disable all: http-client asks these on a 401; this handler never takes one over, and an
-  // empty body (undefined) says no as well, so handleAuthentication is never called.
-  canHandleAuthentication(): boolean {
-    return false
-  }
-
-  handleAuthentication(): Promise<never> {
-    return Promise.reject(new Error('not supported'))
-  }
-  // Stryker restore all
 
   /**
-   * Closes the proxy connections the attempt opened, whatever state they are in: waiting for the
-   * CONNECT answer, or carrying a tunnel. (Direct connections belong to the client's own agent,
-   * which `client.dispose()` closes.)
+   * Closes every connection the attempt opened, whatever state it is in: to the proxy (waiting for
+   * the CONNECT answer, or carrying a tunnel) and direct.
    */
   destroyAll(): void {
     for (const socket of this.proxySockets) socket.destroy()
+    for (const agent of this.directAgents) agent.destroy()
   }
 }

@@ -28,7 +28,7 @@ export interface ExchangeLog {
  */
 export async function exchangeToken(
   settings: Settings,
-  environment: Pick<Environment, 'extraCaFile'>,
+  environment: Pick<Environment, 'extraCaFile' | 'proxies'>,
   log: ExchangeLog,
   clock: RetryClock
 ): Promise<Token> {
@@ -39,6 +39,7 @@ export async function exchangeToken(
     timeoutMs: settings.timeoutMs,
     redactor: log.redactor,
     extraCaFile: environment.extraCaFile,
+    proxies: environment.proxies,
     clientCertificate: settings.clientCertificate
   }
   const responseContext = {

@@ -13,6 +13,8 @@ export interface NetworkContext {
   endpointInput: 'base_url' | 'token_url'
   /** `host:port` of the proxy in use, if any. */
   proxy?: string
+  /** The variable that proxy was read from (https_proxy, HTTPS_PROXY, all_proxy...). */
+  proxyVariable?: string
   /** The error the connection to the proxy failed with, if it did. */
   proxyFailure?: unknown
   /** The file NODE_EXTRA_CA_CERTS names, if set (already checked to hold PEM certificates). */
@@ -173,12 +175,13 @@ function certificateMessage(problem: CertificateProblem, code: string, context: 
  * with the code ECONNRESET; the status or the cause is what the user needs.
  */
 function proxyError(message: string, code: string, context: NetworkContext): AttemptError {
-  const proxy = context.proxy ?? 'configured in https_proxy'
+  const variable = context.proxyVariable ?? 'https_proxy'
+  const proxy = context.proxy ?? `configured in ${variable}`
   const target = context.url.host
   const status = Number(/statusCode=(\d{3})\b/.exec(message)?.[1])
   if (status === 407) {
     return final(
-      `The proxy ${proxy} asked for authentication (407): check the user and password in https_proxy.`,
+      `The proxy ${proxy} asked for authentication (407): check the user and password in ${variable}.`,
       'proxy HTTP 407'
     )
   }
@@ -198,7 +201,7 @@ function proxyError(message: string, code: string, context: NetworkContext): Att
   }
   if (status) {
     return final(
-      `The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check https_proxy.`,
+      `The proxy ${proxy} refused the tunnel to ${target} (HTTP ${status}): check ${variable}.`,
       `proxy HTTP ${status}`
     )
   }
@@ -212,9 +215,9 @@ function proxyError(message: string, code: string, context: NetworkContext): Att
     )
   }
   if (cause === 'ENOTFOUND') {
-    return final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check https_proxy.`, cause)
+    return final(`Could not resolve the host of the proxy ${proxy} (ENOTFOUND): check ${variable}.`, cause)
   }
-  return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check https_proxy.`, {
+  return new AttemptError(`Could not connect to the proxy ${proxy} (${cause}): check ${variable}.`, {
     retryable: TRANSIENT_CODES.has(cause) || cause === NO_CODE,
     reason: `proxy ${cause}`
   })

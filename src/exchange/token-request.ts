@@ -8,6 +8,7 @@ import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Redactor } from '../text/log-text.js'
+import type { ProxyEnvironment } from './proxy.js'
 import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from '../version.js'
@@ -41,6 +42,8 @@ export interface SendOptions {
   extraCaFile?: string
   /** The TLS client certificate to present (client_certificate). */
   clientCertificate?: ClientCertificate
+  /** The proxy variables as read before the first attempt; without them every request goes direct. */
+  proxies?: ProxyEnvironment
 }
 
 /** Token responses are a few hundred bytes; anything past this is not one and is not read further. */
@@ -92,10 +95,11 @@ export function buildTokenRequest(settings: Settings): TokenRequest {
  * the outcome, every connection the attempt opened is closed before this returns.
  */
 export async function sendTokenRequest(request: TokenRequest, options: SendOptions): Promise<TokenHttpResponse> {
-  const connections = new AttemptConnections()
+  const connections = new AttemptConnections(options.proxies)
   const clientTls = new ClientTls(options.clientCertificate)
-  // http-client's own redirects and retries are off: both are decided here and in retry.ts.
-  const client = new HttpClient(USER_AGENT, [connections, clientTls], {
+  // Each request is sent with requestRaw, with the agent AttemptConnections chose, so the client's
+  // own proxy reading, redirects and retries never apply: they are decided here and in retry.ts.
+  const client = new HttpClient(USER_AGENT, undefined, {
     allowRedirects: false,
     socketTimeout: options.timeoutMs
   })
@@ -135,6 +139,7 @@ class Exchange {
       url: this.url,
       endpointInput: this.request.endpointInput,
       proxy: this.connections.proxy,
+      proxyVariable: this.connections.proxyInUse?.variable,
       proxyFailure: this.connections.proxyFailure,
       extraCaFile: this.options.extraCaFile,
       clientCertificateSet: this.options.clientCertificate !== undefined,
@@ -147,7 +152,9 @@ class Exchange {
     for (let hop = 0; ; hop++) {
       let message: IncomingMessage
       try {
-        message = (await client.request('POST', this.url.href, request.body, request.headers)).message
+        const info = this.connections.requestInfo('POST', this.url, this.headers(client))
+        this.clientTls.prepareRequest(info.options)
+        message = (await client.requestRaw(info, request.body)).message
       } catch (error) {
         throw networkError(error, this.context())
       }
@@ -176,6 +183,11 @@ class Exchange {
       }
       this.url = decision.url
     }
+  }
+
+  /** The request's headers, with the client's User-Agent (which names the job's orchestration id). */
+  private headers(client: HttpClient): Record<string, string> {
+    return { ...this.request.headers, 'User-Agent': String(client.userAgent) }
   }
 
   /**

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { maskKey } from '../exchange/client-certificate.js'
 import { exchangeToken, type ExchangeLog } from '../exchange/exchange.js'
+import { endpointProtocol, proxySecrets, readProxyEnvironment } from '../exchange/proxy.js'
 import type { Settings } from '../inputs.js'
 import { systemClock } from '../exchange/retry.js'
 import { neutralizeLine, Redactor } from '../text/log-text.js'
@@ -42,6 +43,7 @@ export async function runKeeper(
 
   const redactor = new Redactor()
   for (const secret of settingsSecrets(settings)) redactor.add(secret)
+  for (const secret of proxySecrets(proc.env)) redactor.add(secret)
   redactor.add(token.accessToken)
   const log: ExchangeLog = {
     redactor,
@@ -49,12 +51,12 @@ export async function runKeeper(
     debug: () => undefined,
     info: () => undefined
   }
-  const environment = { extraCaFile: proc.env.NODE_EXTRA_CA_CERTS || undefined }
+  const environment = keeperExchangeEnvironment(proc.env, settings)
   const keeper = new TokenKeeper(
     holdToken(token, payload.obtainedAtMs, true),
     async () => {
       const obtainedAtMs = systemClock.now()
-      return holdToken(await exchangeToken(settings, environment, log, systemClock), obtainedAtMs, false)
+      return holdToken(await exchangeToken(settings, environment(), log, systemClock), obtainedAtMs, false)
     },
     () => systemClock.now()
   )
@@ -85,6 +87,23 @@ export async function runKeeper(
     setTimeout(() => shutdown(), maxLifetimeMs).unref()
   )
   proc.stdout.end('ready\n')
+}
+
+/**
+ * What the exchange takes from the keeper's environment, read as the step read it. A proxy variable
+ * that cannot be used fails each mint before any request, with the step's message (the step checked
+ * the same variables, so this is only reached when they differ).
+ */
+function keeperExchangeEnvironment(env: NodeJS.ProcessEnv, settings: Settings) {
+  const extraCaFile = env.NODE_EXTRA_CA_CERTS
+  try {
+    const proxies = readProxyEnvironment(env, endpointProtocol(settings))
+    return () => ({ extraCaFile, proxies })
+  } catch (error) {
+    return () => {
+      throw error
+    }
+  }
 }
 
 /** What the step masked of its settings: the client secret, and the client certificate's key material. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { percentDecode } from '../text/encoding.js'
 import { ActionError } from '../errors.js'
 import type { CommandFile } from './file-commands.js'
 import { logSafe } from '../text/log-text.js'
+import { readProxyEnvironment, type ProxyEnvironment } from '../exchange/proxy.js'
 
 /** What the action takes from the step's environment besides its inputs. */
 export interface Environment {
@@ -15,22 +15,27 @@ export interface Environment {
   runnerTemp?: string
   /** NODE_EXTRA_CA_CERTS, checked to name a readable file of PEM certificates. */
   extraCaFile?: string
-  /** Credentials in the proxy variables, in every form they may be printed in; to be masked. */
-  proxySecrets: string[]
+  /** The proxy variables that apply to the endpoint's scheme, and no_proxy (checked to be usable). */
+  proxies: ProxyEnvironment
   /** Set when NODE_TLS_REJECT_UNAUTHORIZED=0 asks Node not to verify certificates (it is ignored). */
   tlsVerificationOffRequested: boolean
 }
-
-const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
 
 /**
  * Reads and checks the environment. The runner's file-command variables must be set: without them
  * `@actions/core` would print outputs, the token among them, as `::set-output` lines in the log, and
  * any runner that can run `node24` sets them. NODE_EXTRA_CA_CERTS is checked before any request
  * because Node only prints a warning and carries on when the file cannot be loaded, which would end
- * in a certificate error that says nothing about the file.
+ * in a certificate error that says nothing about the file. The proxy variable that applies to the
+ * endpoint's scheme is checked too: one that cannot be used fails the step before any request (mask
+ * `proxySecrets(env)` first: its message names the variable, never its credentials).
  */
-export function readEnvironment(env: NodeJS.ProcessEnv, exportEnv: boolean, refresh = false): Environment {
+export function readEnvironment(
+  env: NodeJS.ProcessEnv,
+  exportEnv: boolean,
+  refresh = false,
+  protocol: 'http:' | 'https:' = 'https:'
+): Environment {
   const files: Environment['files'] = { output: commandFile(env, 'GITHUB_OUTPUT') }
   if (exportEnv) files.env = commandFile(env, 'GITHUB_ENV')
   if (refresh) {
@@ -44,7 +49,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, exportEnv: boolean, refr
     files,
     runnerTemp,
     extraCaFile,
-    proxySecrets: PROXY_VARIABLES.flatMap(name => proxyCredentials(env[name])),
+    proxies: readProxyEnvironment(env, protocol),
     tlsVerificationOffRequested: env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
   }
 }
@@ -86,29 +91,4 @@ function checkCaFile(path: string): void {
         '(-----BEGIN CERTIFICATE-----): convert the CA certificate to PEM.'
     )
   }
-}
-
-/**
- * The credentials of a proxy URL, as written and decoded, and as sent in Basic: the password and
- * `user:password`, or the user alone when it is the only credential (a token as user name).
- */
-function proxyCredentials(value: string | undefined): string[] {
-  if (!value) return []
-  const text = value.includes('://') ? value : `http://${value}`
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    return []
-  }
-  if (!url.password && !url.username) return []
-  const credential = url.password || url.username
-  const pairs = [`${url.username}:${url.password}`, `${percentDecode(url.username)}:${percentDecode(url.password)}`]
-  const forms = [
-    credential,
-    percentDecode(credential),
-    ...pairs,
-    ...pairs.map(pair => Buffer.from(pair).toString('base64'))
-  ]
-  return [...new Set(forms)]
 }
