@@ -8,7 +8,8 @@
  * through `neutralizeLine`.
  */
 
-import { formEncode, percentDecode } from './encoding.js'
+import { formEncode, htmlDecode, percentDecode } from './encoding.js'
+import { NO_COUNT, Pattern, SharedRuns, type CountSteps } from './search.js'
 
 /** Printable ASCII without `"` and `\`: the characters RFC 6749 §5.2 allows in `error_description`. */
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
@@ -89,11 +90,20 @@ const MIN_SKELETON = 6
  */
 const MIN_SHARED_RUN = 8
 
-/** The runs of a secret's skeleton that, found in a text, mean the text repeats part of the secret. */
-function skeletonRuns(letters: string): string[] {
-  const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)))
-  return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length))
+/** How many letters and digits in a row of a secret's skeleton a text must share to repeat it. */
+function sharedRunLength(letters: number): number {
+  return Math.min(letters, Math.max(MIN_SHARED_RUN, Math.ceil(letters / 2)))
 }
+
+/**
+ * How many layers of escaping are undone before a text is judged: a server may escape text it
+ * escaped already (`&amp;#39;`). A text that still decodes further is withheld, since what it hides
+ * cannot be checked.
+ */
+const MAX_DECODING_DEPTH = 4
+
+/** The decoders a server's text is read back with, besides the JSON forms of `echoForms`. */
+const DECODERS = [percentDecode, htmlDecode]
 
 /** Said instead of server text that repeats a secret in a form that could not be cut out exactly. */
 export const WITHHELD = '[withheld: it repeats a secret]'
@@ -102,50 +112,135 @@ export const WITHHELD = '[withheld: it repeats a secret]'
  * The values that must never reach the log, and every form a server may echo them in. Messages are
  * redacted before server text is sanitised (exact forms) and after (the forms sanitising leaves), so
  * an escaped or normalised echo cannot survive as its sanitised skeleton.
+ *
+ * Every operation takes time linear in the lengths of the values and of the text (a value may be a
+ * token as long as the response cap allows): forms are found by Knuth-Morris-Pratt search, and a
+ * shared run of a skeleton by rolling hashes of its windows (`SharedRuns`). `count`, when given, is
+ * told the steps each operation took.
  */
 export class Redactor {
-  private readonly forms = new Set<string>()
-  /** Runs of the secrets' letters and digits (see `skeletonRuns`). */
-  private readonly skeletons = new Set<string>()
+  /** The exact forms, for `redact`, by value. */
+  private readonly forms = new Map<string, Pattern>()
+  /** The forms in lower case, for `mentions`, which ignores case. */
+  private readonly lowerForms = new Map<string, Pattern>()
+  /** Runs of the secrets' letters and digits (see `sharedRunLength`). */
+  private readonly skeletons: SharedRuns
+
+  constructor(private readonly count: CountSteps = NO_COUNT) {
+    this.skeletons = new SharedRuns(count)
+  }
 
   add(secret: string): void {
     if (!secret) return
     for (const form of echoForms(secret)) {
-      this.forms.add(form)
+      this.addForm(form)
       const sanitized = logSafe(form, Infinity)
-      if (sanitized.length >= MIN_SANITIZED_FORM) this.forms.add(sanitized)
+      if (sanitized.length >= MIN_SANITIZED_FORM) this.addForm(sanitized)
     }
     const letters = skeleton(secret)
-    if (letters.length >= MIN_SKELETON) for (const run of skeletonRuns(letters)) this.skeletons.add(run)
+    if (letters.length >= MIN_SKELETON) this.skeletons.add(letters, sharedRunLength(letters.length))
   }
 
-  /** Every known form of every secret replaced with `***`, longest first so no tail survives. */
+  private addForm(form: string): void {
+    if (!this.forms.has(form)) this.forms.set(form, new Pattern(form, this.count))
+    const lower = form.toLowerCase()
+    if (!this.lowerForms.has(lower)) this.lowerForms.set(lower, new Pattern(lower, this.count))
+  }
+
+  /**
+   * Every known form of every secret replaced with `***`: all occurrences are found in the text as
+   * given, and each stretch they cover, overlapping ones merged, becomes one `***`, so no tail of a
+   * longer form survives a shorter one.
+   */
   redact(text: string): string {
-    const forms = [...this.forms].sort((a, b) => b.length - a.length)
-    return forms.reduce((out, form) => out.split(form).join('***'), text)
+    /** For each position, the end of the longest form found starting there (0 if none). */
+    let ends: Int32Array | undefined
+    for (const pattern of this.forms.values()) {
+      if (pattern.value.length > text.length) continue
+      pattern.search(text, start => {
+        ends ??= new Int32Array(text.length)
+        ends[start] = Math.max(ends[start], start + pattern.value.length)
+        return false
+      })
+    }
+    if (!ends) return text
+    let out = ''
+    let kept = 0
+    for (let i = 0; i < text.length; i++) {
+      if (ends[i] === 0) continue
+      let end = ends[i]
+      for (let j = i + 1; j < end; j++) end = Math.max(end, ends[j])
+      out += `${text.slice(kept, i)}***`
+      kept = end
+      i = end - 1
+    }
+    this.count(text.length)
+    return out + text.slice(kept)
   }
 
-  /** Whether `text` repeats a secret in any form, decoded or not, whatever its case. */
+  /**
+   * Whether `text` repeats a secret in any form, whatever its case: as it is, or with up to
+   * `MAX_DECODING_DEPTH` layers of percent and HTML escapes undone, in any order. A text with more
+   * layers than that counts as repeating one, since it cannot be checked.
+   */
   mentions(text: string): boolean {
-    const candidates = [text, percentDecode(text)]
-    const lower = candidates.map(value => value.toLowerCase())
-    const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())))
-    return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)))
+    const decoded = decodings(text, this.count)
+    return decoded === undefined || decoded.some(value => this.mentionedIn(value))
+  }
+
+  private mentionedIn(value: string): boolean {
+    const lower = value.toLowerCase()
+    for (const pattern of this.lowerForms.values()) if (pattern.occursIn(lower)) return true
+    return this.skeletons.sharedWith(skeleton(value))
   }
 
   /** Whether `text` is part of a secret, or a secret part of it: then no part of it may be shown. */
   overlaps(text: string): boolean {
-    const lower = text.toLowerCase()
-    return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower))
+    if (this.mentions(text)) return true
+    const part = new Pattern(text.toLowerCase(), this.count)
+    for (const lower of this.lowerForms.keys()) if (part.occursIn(lower)) return true
+    return false
   }
 
   /**
-   * Server text made fit for a message: redacted, sanitised, redacted again, and withheld entirely
-   * when it still repeats a secret in some form that could not be cut out. Shortened last, so that
-   * no part of a secret is left at the cut.
+   * Server text made fit for a message: HTML escapes undone, layer by layer, with every form of a
+   * secret cut out before and after each layer (a secret may itself contain `&amp;`); then sanitised
+   * and redacted again. It is withheld entirely when it still repeats a secret in some form that
+   * could not be cut out. Shortened last, so that no part of a secret is left at the cut.
    */
   quote(text: string, maxLength: number): string {
-    if (this.mentions(this.redact(text))) return WITHHELD
-    return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength)
+    let decoded = this.redact(text)
+    for (let depth = 0; ; depth++) {
+      const next = htmlDecode(decoded)
+      if (next === decoded) break
+      if (depth === MAX_DECODING_DEPTH) return WITHHELD
+      decoded = this.redact(next)
+    }
+    if (this.mentions(decoded)) return WITHHELD
+    return truncate(this.redact(logSafe(decoded, Infinity)), maxLength)
   }
+}
+
+/**
+ * `text` and what undoing up to `MAX_DECODING_DEPTH` layers of escapes, with the decoders in any
+ * order, makes of it, each distinct value once; undefined when a further layer would still change one.
+ */
+function decodings(text: string, count: CountSteps): string[] | undefined {
+  const seen = new Set([text])
+  let layer = [text]
+  for (let depth = 0; layer.length > 0; depth++) {
+    const next: string[] = []
+    for (const value of layer) {
+      for (const decode of DECODERS) {
+        const decoded = decode(value)
+        count(value.length)
+        if (seen.has(decoded)) continue
+        if (depth === MAX_DECODING_DEPTH) return undefined
+        seen.add(decoded)
+        next.push(decoded)
+      }
+    }
+    layer = next
+  }
+  return [...seen]
 }

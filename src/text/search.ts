@@ -1,0 +1,235 @@
+/**
+ * The searches the Redactor is built on, each in time linear in the text searched and in the values
+ * prepared: a value may be as long as the longest token the response cap lets through, and the
+ * runner's timers cannot interrupt a search that runs on the main thread.
+ */
+
+/** Told the number of elementary steps each operation took, so that tests can bound them. */
+export type CountSteps = (steps: number) => void
+
+export const NO_COUNT: CountSteps = () => undefined
+
+/**
+ * A string prepared for Knuth-Morris-Pratt search: found in a text of length m in at most 2m steps,
+ * every occurrence, overlapping ones included, whatever the string and the text repeat.
+ */
+export class Pattern {
+  /** For each prefix, the length of its longest proper prefix that is also its suffix. */
+  private readonly border: Int32Array
+
+  constructor(
+    readonly value: string,
+    private readonly count: CountSteps = NO_COUNT
+  ) {
+    const border = new Int32Array(value.length)
+    let steps = 0
+    for (let i = 1, k = 0; i < value.length; i++) {
+      while (k > 0 && value.charCodeAt(i) !== value.charCodeAt(k)) {
+        k = border[k - 1]
+        steps++
+      }
+      if (value.charCodeAt(i) === value.charCodeAt(k)) k++
+      border[i] = k
+      steps++
+    }
+    this.border = border
+    count(steps)
+  }
+
+  /**
+   * Calls `found` with the start of each occurrence in `text`, left to right, until it returns true.
+   * The empty string occurs at 0.
+   */
+  search(text: string, found: (start: number) => boolean): void {
+    const { value, border } = this
+    const length = value.length
+    if (length === 0) {
+      found(0)
+      return
+    }
+    let steps = 0
+    for (let i = 0, k = 0; i < text.length; i++) {
+      while (k > 0 && text.charCodeAt(i) !== value.charCodeAt(k)) {
+        k = border[k - 1]
+        steps++
+      }
+      steps++
+      if (text.charCodeAt(i) === value.charCodeAt(k)) k++
+      if (k === length) {
+        if (found(i + 1 - length)) break
+        k = border[k - 1]
+      }
+    }
+    this.count(steps)
+  }
+
+  /** Whether the string occurs in `text`. */
+  occursIn(text: string): boolean {
+    if (this.value.length > text.length) return false
+    let found = false
+    this.search(text, () => (found = true))
+    return found
+  }
+}
+
+/** Two primes below 2^26: a residue times a base stays below 2^52, exact in a double. */
+const P1 = 67108859
+const P2 = 67108837
+
+/** A random base below `prime`, per process, so that a server cannot choose values whose windows collide. */
+function randomBase(prime: number): number {
+  return 256 + Math.floor(Math.random() * (prime - 512))
+}
+
+/** base^(length-1) mod prime: the weight of a window's first character. */
+function leadingWeight(base: number, prime: number, length: number): number {
+  let weight = 1
+  for (let i = 1; i < length; i++) weight = (weight * base) % prime
+  return weight
+}
+
+/**
+ * Strings, each with the run length at which a text sharing that many of its characters in a row is
+ * said to repeat it. Each string is stored as the Rabin-Karp hashes of its windows of that length,
+ * each distinct window once (at most as many as it has characters), in an open-addressing table; a
+ * text is checked in one pass per distinct run length, each window's hash computed from the last in
+ * constant time, and a hash found is confirmed by comparing the characters.
+ */
+export class SharedRuns {
+  private readonly groups = new Map<number, WindowTable>()
+
+  constructor(private readonly count: CountSteps = NO_COUNT) {}
+
+  /** Registers `value`, found by any run of `length` of its characters (0 < length <= its length). */
+  add(value: string, length: number): void {
+    let table = this.groups.get(length)
+    if (!table) {
+      table = new WindowTable(length)
+      this.groups.set(length, table)
+    }
+    table.add(value)
+    this.count(value.length)
+  }
+
+  /** Whether `text` has a run in common with some string, as long as that string's run length. */
+  sharedWith(text: string): boolean {
+    for (const table of this.groups.values()) {
+      if (text.length < table.length) continue
+      this.count(text.length)
+      if (table.sharedWith(text, this.count)) return true
+    }
+    return false
+  }
+}
+
+/** The windows of one length of some strings: each distinct one's two residues, and where it was first seen. */
+class WindowTable {
+  private readonly b1 = randomBase(P1)
+  private readonly b2 = randomBase(P2)
+  private readonly w1: number
+  private readonly w2: number
+  private readonly sources: string[] = []
+  private size = 0
+  /**
+   * The slots, four numbers each: the residues, the string's index, and the window's start plus 1
+   * (0 when the slot is free).
+   */
+  private slots = new Int32Array(4 * 1024)
+
+  constructor(readonly length: number) {
+    this.w1 = leadingWeight(this.b1, P1, length)
+    this.w2 = leadingWeight(this.b2, P2, length)
+  }
+
+  add(value: string): void {
+    const index = this.sources.push(value) - 1
+    const hashes = this.hashes(value)
+    this.grow(hashes.length / 2)
+    for (let start = 0; start < hashes.length / 2; start++) {
+      const slot = this.find(hashes[2 * start], hashes[2 * start + 1])
+      // A window repeated (as in `AAAA…`) is stored once: its first occurrence confirms every later one.
+      if (this.slots[slot + 3] === 0) this.store(slot, hashes[2 * start], hashes[2 * start + 1], index, start + 1)
+    }
+  }
+
+  sharedWith(text: string, count: CountSteps): boolean {
+    const { length } = this
+    const hashes = this.hashes(text)
+    let steps = 0
+    let shared = false
+    for (let start = 0; start < hashes.length / 2 && !shared; start++) {
+      const slot = this.find(hashes[2 * start], hashes[2 * start + 1])
+      if (this.slots[slot + 3] === 0) continue
+      const source = this.sources[this.slots[slot + 2]]
+      const from = this.slots[slot + 3] - 1
+      steps += length
+      shared = text.slice(start, start + length) === source.slice(from, from + length)
+    }
+    count(steps)
+    return shared
+  }
+
+  private store(slot: number, h1: number, h2: number, index: number, start: number): void {
+    this.slots[slot] = h1
+    this.slots[slot + 1] = h2
+    this.slots[slot + 2] = index
+    this.slots[slot + 3] = start
+    this.size++
+  }
+
+  /** The slot of the window with these residues, or the free slot where it would go. */
+  private find(h1: number, h2: number): number {
+    const { slots } = this
+    const wrap = slots.length - 1
+    let slot = (4 * (h1 ^ Math.imul(h2, 0x9e3779b1))) & wrap
+    while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) slot = (slot + 4) & wrap
+    return slot
+  }
+
+  /** Makes room for `more` windows, keeping the table at most half full. */
+  private grow(more: number): void {
+    let capacity = this.slots.length / 4
+    if (2 * (this.size + more) <= capacity) return
+    while (2 * (this.size + more) > capacity) capacity *= 2
+    const old = this.slots
+    this.slots = new Int32Array(4 * capacity)
+    this.size = 0
+    for (let i = 0; i < old.length; i += 4) {
+      if (old[i + 3] !== 0) this.store(this.find(old[i], old[i + 1]), old[i], old[i + 1], old[i + 2], old[i + 3])
+    }
+  }
+
+  /**
+   * The two residues of each window of `text`, in order (none when it is shorter than a window), each
+   * computed from the last: `value mod prime` as `value - floor(value / prime) * prime`, exact for
+   * |value| < 2^52 and much faster than `%` on numbers beyond 32 bits (the quotient may be one off,
+   * which the comparisons after it correct).
+   */
+  private hashes(text: string): Int32Array {
+    const { length, b1, b2, w1, w2 } = this
+    const hashes = new Int32Array(2 * Math.max(0, text.length - length + 1))
+    let h1 = 0
+    let h2 = 0
+    for (let i = 0; i < text.length; i++) {
+      const incoming = text.charCodeAt(i)
+      const outgoing = i >= length ? text.charCodeAt(i - length) : 0
+      h1 = h1 - outgoing * w1
+      h1 -= Math.floor(h1 / P1) * P1
+      h1 = h1 * b1 + incoming
+      h1 -= Math.floor(h1 / P1) * P1
+      if (h1 < 0) h1 += P1
+      else if (h1 >= P1) h1 -= P1
+      h2 = h2 - outgoing * w2
+      h2 -= Math.floor(h2 / P2) * P2
+      h2 = h2 * b2 + incoming
+      h2 -= Math.floor(h2 / P2) * P2
+      if (h2 < 0) h2 += P2
+      else if (h2 >= P2) h2 -= P2
+      if (i + 1 >= length) {
+        hashes[2 * (i + 1 - length)] = h1
+        hashes[2 * (i + 1 - length) + 1] = h2
+      }
+    }
+    return hashes
+  }
+}
