@@ -169,15 +169,21 @@ class SharedRuns {
             table = new WindowTable(length);
             this.groups.set(length, table);
         }
-        table.add(value);
-        this.count(value.length);
+        this.count(value.length + table.add(value));
+    }
+    get size() {
+        let size = 0;
+        for (const table of this.groups.values())
+            size += table.size;
+        return size;
     }
     sharedWith(text) {
         for (const table of this.groups.values()) {
             if (text.length < table.length)
                 continue;
-            this.count(text.length);
-            if (table.sharedWith(text, this.count))
+            const { shared, steps } = table.sharedWith(text);
+            this.count(text.length + steps);
+            if (shared)
                 return true;
         }
         return false;
@@ -191,6 +197,7 @@ class WindowTable {
     w2;
     sources = [];
     size = 0;
+    probes = 0;
     slots = new Int32Array(4 * 1024);
     constructor(length) {
         this.length = length;
@@ -200,16 +207,19 @@ class WindowTable {
     add(value) {
         const index = this.sources.push(value) - 1;
         const hashes = this.hashes(value);
+        const probes = this.probes;
         this.grow(hashes.length / 2);
         for (let start = 0; start < hashes.length / 2; start++) {
             const slot = this.find(hashes[2 * start], hashes[2 * start + 1]);
             if (this.slots[slot + 3] === 0)
                 this.store(slot, hashes[2 * start], hashes[2 * start + 1], index, start + 1);
         }
+        return this.probes - probes;
     }
-    sharedWith(text, count) {
+    sharedWith(text) {
         const { length } = this;
         const hashes = this.hashes(text);
+        const probes = this.probes;
         let steps = 0;
         let shared = false;
         for (let start = 0; start < hashes.length / 2 && !shared; start++) {
@@ -221,8 +231,7 @@ class WindowTable {
             steps += length;
             shared = text.slice(start, start + length) === source.slice(from, from + length);
         }
-        count(steps);
-        return shared;
+        return { shared, steps: steps + this.probes - probes };
     }
     store(slot, h1, h2, index, start) {
         this.slots[slot] = h1;
@@ -235,8 +244,11 @@ class WindowTable {
         const { slots } = this;
         const wrap = slots.length - 1;
         let slot = (4 * (h1 ^ Math.imul(h2, 0x9e3779b1))) & wrap;
-        while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2))
+        this.probes++;
+        while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) {
             slot = (slot + 4) & wrap;
+            this.probes++;
+        }
         return slot;
     }
     grow(more) {
@@ -366,6 +378,14 @@ class Redactor {
         const lower = form.toLowerCase();
         if (!this.lowerForms.has(lower))
             this.lowerForms.set(lower, new Pattern(lower, this.count));
+    }
+    get stored() {
+        let characters = 0;
+        for (const form of this.forms.keys())
+            characters += form.length;
+        for (const form of this.lowerForms.keys())
+            characters += form.length;
+        return { forms: this.forms.size + this.lowerForms.size, characters, windows: this.skeletons.size };
     }
     redact(text) {
         let ends;

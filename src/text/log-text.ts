@@ -147,6 +147,14 @@ export class Redactor {
     if (!this.lowerForms.has(lower)) this.lowerForms.set(lower, new Pattern(lower, this.count))
   }
 
+  /** What is stored: the distinct forms, their characters in all, and the distinct skeleton windows. */
+  get stored(): { forms: number; characters: number; windows: number } {
+    let characters = 0
+    for (const form of this.forms.keys()) characters += form.length
+    for (const form of this.lowerForms.keys()) characters += form.length
+    return { forms: this.forms.size + this.lowerForms.size, characters, windows: this.skeletons.size }
+  }
+
   /**
    * Every known form of every secret replaced with `***`: all occurrences are found in the text as
    * given, and each stretch they cover, overlapping ones merged, becomes one `***`, so no tail of a

@@ -107,16 +107,23 @@ export class SharedRuns {
       table = new WindowTable(length)
       this.groups.set(length, table)
     }
-    table.add(value)
-    this.count(value.length)
+    this.count(value.length + table.add(value))
+  }
+
+  /** How many windows are stored, in all. */
+  get size(): number {
+    let size = 0
+    for (const table of this.groups.values()) size += table.size
+    return size
   }
 
   /** Whether `text` has a run in common with some string, as long as that string's run length. */
   sharedWith(text: string): boolean {
     for (const table of this.groups.values()) {
       if (text.length < table.length) continue
-      this.count(text.length)
-      if (table.sharedWith(text, this.count)) return true
+      const { shared, steps } = table.sharedWith(text)
+      this.count(text.length + steps)
+      if (shared) return true
     }
     return false
   }
@@ -129,7 +136,10 @@ class WindowTable {
   private readonly w1: number
   private readonly w2: number
   private readonly sources: string[] = []
-  private size = 0
+  /** How many distinct windows are stored. */
+  size = 0
+  /** Slots looked at by `find`, in all. */
+  private probes = 0
   /**
    * The slots, four numbers each: the residues, the string's index, and the window's start plus 1
    * (0 when the slot is free).
@@ -141,20 +151,25 @@ class WindowTable {
     this.w2 = leadingWeight(this.b2, P2, length)
   }
 
-  add(value: string): void {
+  /** Stores the windows of `value`; returns the steps it took besides hashing them. */
+  add(value: string): number {
     const index = this.sources.push(value) - 1
     const hashes = this.hashes(value)
+    const probes = this.probes
     this.grow(hashes.length / 2)
     for (let start = 0; start < hashes.length / 2; start++) {
       const slot = this.find(hashes[2 * start], hashes[2 * start + 1])
       // A window repeated (as in `AAAA…`) is stored once: its first occurrence confirms every later one.
       if (this.slots[slot + 3] === 0) this.store(slot, hashes[2 * start], hashes[2 * start + 1], index, start + 1)
     }
+    return this.probes - probes
   }
 
-  sharedWith(text: string, count: CountSteps): boolean {
+  /** Whether a window of `text` is stored, and the steps it took besides hashing them. */
+  sharedWith(text: string): { shared: boolean; steps: number } {
     const { length } = this
     const hashes = this.hashes(text)
+    const probes = this.probes
     let steps = 0
     let shared = false
     for (let start = 0; start < hashes.length / 2 && !shared; start++) {
@@ -165,8 +180,7 @@ class WindowTable {
       steps += length
       shared = text.slice(start, start + length) === source.slice(from, from + length)
     }
-    count(steps)
-    return shared
+    return { shared, steps: steps + this.probes - probes }
   }
 
   private store(slot: number, h1: number, h2: number, index: number, start: number): void {
@@ -182,7 +196,11 @@ class WindowTable {
     const { slots } = this
     const wrap = slots.length - 1
     let slot = (4 * (h1 ^ Math.imul(h2, 0x9e3779b1))) & wrap
-    while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) slot = (slot + 4) & wrap
+    this.probes++
+    while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) {
+      slot = (slot + 4) & wrap
+      this.probes++
+    }
     return slot
   }
 
