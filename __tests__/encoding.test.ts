@@ -86,3 +86,15 @@ describe('htmlDecode', () => {
     expect(htmlDecode('&amp;#39; &amp;amp;')).toBe('&#39; &amp;')
   })
 })
+
+describe('formEncode, as URLSearchParams writes it', () => {
+  it.each([
+    ['every printable ASCII character', Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')],
+    ['control characters', '\u0000\t\n\r\u001f\u007f'],
+    ['non-ASCII characters', 'päss wörd €\u{1F511}'],
+    ['lone surrogates', 'a\ud800b\udc00c\udbff'],
+    ['a surrogate pair', '\ud83d\udd11']
+  ])('encodes %s alike', (_what, value) => {
+    expect(formEncode(value)).toBe(new URLSearchParams([['', value]]).toString().slice(1))
+  })
+})

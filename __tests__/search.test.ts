@@ -59,12 +59,14 @@ describe('Pattern', () => {
     expect(steps).toBe(before)
   })
 
-  it('counts at most two steps per character, preparing and searching', () => {
+  it('counts at most two steps per character, preparing at the first search and searching', () => {
     let steps = 0
     const value = 'a'.repeat(999) + 'b'
     const pattern = new Pattern(value, n => (steps += n))
-    expect(steps).toBeGreaterThanOrEqual(value.length - 1)
-    expect(steps).toBeLessThanOrEqual(2 * value.length)
+    expect(steps).toBe(0)
+    pattern.occursIn('a'.repeat(5000))
+    expect(steps).toBeGreaterThanOrEqual(value.length - 1 + 5000)
+    expect(steps).toBeLessThanOrEqual(2 * (value.length + 5000))
     steps = 0
     pattern.occursIn('a'.repeat(5000))
     expect(steps).toBeGreaterThanOrEqual(5000)
@@ -123,6 +125,7 @@ describe('SharedRuns', () => {
       let steps = 0
       const runs = new SharedRuns(n => (steps += n))
       runs.add('ca', 2)
+      expect(runs.sharedWith('zz')).toBe(false)
       steps = 0
       expect(runs.sharedWith('xab')).toBe(false)
       // Three characters hashed, two windows looked up, and the colliding one compared.
@@ -137,8 +140,13 @@ describe('SharedRuns', () => {
     let steps = 0
     const runs = new SharedRuns(n => (steps += n))
     runs.add('abcdefghij', 5)
-    expect(steps).toBeGreaterThanOrEqual(10 + 6)
-    expect(steps).toBeLessThan(10 + 6 * 3)
+    // Nothing is stored before a text of five characters or more is checked.
+    expect(steps).toBe(0)
+    expect(runs.sharedWith('abcd')).toBe(false)
+    expect(steps).toBe(0)
+    expect(runs.sharedWith('zzzzzzzzzzzzzzzzzzzz')).toBe(false)
+    expect(steps).toBeGreaterThanOrEqual(10 + 6 + 20 + 16)
+    expect(steps).toBeLessThan(10 + 6 * 3 + 20 + 16 * 3)
     steps = 0
     expect(runs.sharedWith('zzzzzzzzzzzzzzzzzzzz')).toBe(false)
     expect(steps).toBeGreaterThanOrEqual(20 + 16)
@@ -146,5 +154,19 @@ describe('SharedRuns', () => {
     steps = 0
     expect(runs.sharedWith('zzcdefgzz')).toBe(true)
     expect(steps).toBeGreaterThanOrEqual(9 + 3 + 5)
+  })
+
+  it('stores the windows of each run length when a text as long comes', () => {
+    let steps = 0
+    const runs = new SharedRuns(n => (steps += n))
+    runs.add('abcdefghijklmnop', 10)
+    runs.add('qrstuvwx', 4)
+    runs.add('yz0123', 4)
+    expect(runs.sharedWith('..stuv..')).toBe(true)
+    const stored = steps
+    expect(stored).toBeGreaterThanOrEqual(8 + 6 + 5 + 3)
+    expect(runs.sharedWith('..z012..')).toBe(true)
+    expect(runs.sharedWith('..cdefghijkl..')).toBe(true)
+    expect(runs.size).toBe(7 + 5 + 3)
   })
 })

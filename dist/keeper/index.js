@@ -469,7 +469,8 @@ class AttemptError extends ActionError {
 
 ;// CONCATENATED MODULE: ./src/text/encoding.ts
 function formEncode(value) {
-    return new URLSearchParams([['', value]]).toString().slice(1);
+    const wellFormed = value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+    return encodeURIComponent(wellFormed).replace(/[!'()~]|%20/g, c => c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 function percentDecode(text) {
     return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, run => {
@@ -563,6 +564,11 @@ class Pattern {
     constructor(value, count = NO_COUNT) {
         this.value = value;
         this.count = count;
+    }
+    borders() {
+        if (this.border)
+            return this.border;
+        const { value } = this;
         const border = new Int32Array(value.length);
         let steps = 0;
         for (let i = 1, k = 0; i < value.length; i++) {
@@ -575,16 +581,18 @@ class Pattern {
             border[i] = k;
             steps++;
         }
+        this.count(steps);
         this.border = border;
-        count(steps);
+        return border;
     }
     search(text, found) {
-        const { value, border } = this;
+        const { value } = this;
         const length = value.length;
         if (length === 0) {
             found(0);
             return;
         }
+        const border = this.borders();
         let steps = 0;
         for (let i = 0, k = 0; i < text.length; i++) {
             while (k > 0 && text.charCodeAt(i) !== value.charCodeAt(k)) {
@@ -624,24 +632,40 @@ function leadingWeight(base, prime, length) {
 class SharedRuns {
     count;
     groups = new Map();
+    pending = new Map();
     constructor(count = NO_COUNT) {
         this.count = count;
     }
     add(value, length) {
-        let table = this.groups.get(length);
-        if (!table) {
-            table = new WindowTable(length);
-            this.groups.set(length, table);
+        const pending = this.pending.get(length);
+        if (pending)
+            pending.push(value);
+        else
+            this.pending.set(length, [value]);
+    }
+    store(longest) {
+        for (const [length, values] of this.pending) {
+            if (length > longest)
+                continue;
+            this.pending.delete(length);
+            let table = this.groups.get(length);
+            if (!table) {
+                table = new WindowTable(length);
+                this.groups.set(length, table);
+            }
+            for (const value of values)
+                this.count(value.length + table.add(value));
         }
-        this.count(value.length + table.add(value));
     }
     get size() {
+        this.store(Infinity);
         let size = 0;
         for (const table of this.groups.values())
             size += table.size;
         return size;
     }
     sharedWith(text) {
+        this.store(text.length);
         for (const table of this.groups.values()) {
             if (text.length < table.length)
                 continue;
@@ -761,6 +785,145 @@ class WindowTable {
         return hashes;
     }
 }
+const CODES = 0x10000;
+class Dictionary {
+    count;
+    words = new Set();
+    pending = [];
+    parent = [0];
+    code = [0];
+    depth = [0];
+    word = [0];
+    firstCode = [-1];
+    firstChild = [0];
+    root = new Int32Array(CODES);
+    more = new Map();
+    branches = [false];
+    fail = new Int32Array(1);
+    longest = new Int32Array(1);
+    built = true;
+    constructor(count = NO_COUNT) {
+        this.count = count;
+    }
+    get size() {
+        return this.words.size;
+    }
+    values() {
+        return this.words.values();
+    }
+    add(value) {
+        if (!value || this.words.has(value))
+            return;
+        this.words.add(value);
+        this.pending.push(value);
+        this.built = false;
+    }
+    insert(value) {
+        let state = 0;
+        for (let i = 0; i < value.length; i++) {
+            const code = value.charCodeAt(i);
+            let child = this.child(state, code);
+            if (child === 0) {
+                child = this.parent.length;
+                if (state === 0)
+                    this.root[code] = child;
+                else if (this.firstCode[state] === -1) {
+                    this.firstCode[state] = code;
+                    this.firstChild[state] = child;
+                }
+                else {
+                    this.more.set(state * CODES + code, child);
+                    this.branches[state] = true;
+                }
+                this.parent.push(state);
+                this.code.push(code);
+                this.depth.push(this.depth[state] + 1);
+                this.word.push(0);
+                this.firstCode.push(-1);
+                this.firstChild.push(0);
+                this.branches.push(false);
+            }
+            state = child;
+        }
+        this.word[state] = value.length;
+        this.count(value.length);
+    }
+    child(state, code) {
+        if (state === 0)
+            return this.root[code];
+        if (this.firstCode[state] === code)
+            return this.firstChild[state];
+        return this.branches[state] ? (this.more.get(state * CODES + code) ?? 0) : 0;
+    }
+    search(text, found) {
+        if (!this.built)
+            this.build();
+        const { fail, longest, root } = this;
+        let steps = 0;
+        let state = 0;
+        for (let i = 0; i < text.length; i++) {
+            const code = text.charCodeAt(i);
+            let target = state === 0 ? root[code] : this.child(state, code);
+            while (target === 0 && state !== 0) {
+                state = fail[state];
+                target = this.child(state, code);
+                steps++;
+            }
+            state = target;
+            steps++;
+            if (longest[state] > 0 && found(i + 1, longest[state]))
+                break;
+        }
+        this.count(steps);
+    }
+    occursIn(text) {
+        let found = false;
+        this.search(text, () => (found = true));
+        return found;
+    }
+    build() {
+        for (const value of this.pending)
+            this.insert(value);
+        this.pending = [];
+        const states = this.parent.length;
+        let deepest = 0;
+        for (const depth of this.depth)
+            deepest = Math.max(deepest, depth);
+        const first = new Int32Array(deepest + 2);
+        for (let state = 0; state < states; state++)
+            first[this.depth[state] + 1]++;
+        for (let d = 1; d < first.length; d++)
+            first[d] += first[d - 1];
+        const byDepth = new Int32Array(states);
+        for (let state = 0; state < states; state++)
+            byDepth[first[this.depth[state]]++] = state;
+        const fail = new Int32Array(states);
+        const longest = new Int32Array(states);
+        let steps = states;
+        for (const state of byDepth) {
+            if (state === 0)
+                continue;
+            const code = this.code[state];
+            let link = 0;
+            if (this.parent[state] !== 0) {
+                let candidate = fail[this.parent[state]];
+                let target = this.child(candidate, code);
+                while (target === 0 && candidate !== 0) {
+                    candidate = fail[candidate];
+                    target = this.child(candidate, code);
+                    steps++;
+                }
+                link = target;
+            }
+            fail[state] = link;
+            longest[state] = this.word[state] || longest[link];
+        }
+        this.fail = fail;
+        this.longest = longest;
+        this.built = true;
+        this.count(steps);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/text/log-text.ts
 
@@ -812,15 +975,20 @@ function sharedRunLength(letters) {
     return Math.min(letters, Math.max(MIN_SHARED_RUN, Math.ceil(letters / 2)));
 }
 const MAX_DECODING_DEPTH = 4;
+const LONG_FORM = 4096;
 const DECODERS = [percentDecode, htmlDecode];
 const WITHHELD = '[withheld: it repeats a secret]';
 class Redactor {
     count;
-    forms = new Map();
-    lowerForms = new Map();
+    forms;
+    longForms = new Map();
+    lowerForms;
+    longLowerForms = new Map();
     skeletons;
     constructor(count = NO_COUNT) {
         this.count = count;
+        this.forms = new Dictionary(count);
+        this.lowerForms = new Dictionary(count);
         this.skeletons = new SharedRuns(count);
     }
     add(secret) {
@@ -837,47 +1005,45 @@ class Redactor {
             this.skeletons.add(letters, sharedRunLength(letters.length));
     }
     addForm(form) {
-        if (!this.forms.has(form))
-            this.forms.set(form, new Pattern(form, this.count));
         const lower = form.toLowerCase();
-        if (!this.lowerForms.has(lower))
-            this.lowerForms.set(lower, new Pattern(lower, this.count));
+        if (form.length <= LONG_FORM) {
+            this.forms.add(form);
+            this.lowerForms.add(lower);
+            return;
+        }
+        if (!this.longForms.has(form))
+            this.longForms.set(form, new Pattern(form, this.count));
+        if (!this.longLowerForms.has(lower))
+            this.longLowerForms.set(lower, new Pattern(lower, this.count));
     }
     get stored() {
-        let characters = 0;
-        for (const form of this.forms.keys())
-            characters += form.length;
-        for (const form of this.lowerForms.keys())
-            characters += form.length;
-        return { forms: this.forms.size + this.lowerForms.size, characters, windows: this.skeletons.size };
+        const all = [
+            ...this.forms.values(),
+            ...this.lowerForms.values(),
+            ...this.longForms.keys(),
+            ...this.longLowerForms.keys()
+        ];
+        const characters = all.reduce((sum, form) => sum + form.length, 0);
+        return { forms: all.length, characters, windows: this.skeletons.size };
     }
     redact(text) {
-        let ends;
-        for (const pattern of this.forms.values()) {
-            if (pattern.value.length > text.length)
+        const found = [];
+        this.forms.search(text, (end, length) => {
+            found.push(end - length, end);
+            return false;
+        });
+        for (const pattern of this.longForms.values()) {
+            const { length } = pattern.value;
+            if (length > text.length)
                 continue;
             pattern.search(text, start => {
-                ends ??= new Int32Array(text.length);
-                ends[start] = Math.max(ends[start], start + pattern.value.length);
+                found.push(start, start + length);
                 return false;
             });
         }
-        if (!ends)
+        if (found.length === 0)
             return text;
-        let out = '';
-        let kept = 0;
-        for (let i = 0; i < text.length; i++) {
-            if (ends[i] === 0)
-                continue;
-            let end = ends[i];
-            for (let j = i + 1; j < end; j++)
-                end = Math.max(end, ends[j]);
-            out += `${text.slice(kept, i)}***`;
-            kept = end;
-            i = end - 1;
-        }
-        this.count(text.length);
-        return out + text.slice(kept);
+        return cover(text, found, this.count);
     }
     mentions(text) {
         const decoded = decodings(text, this.count);
@@ -885,7 +1051,9 @@ class Redactor {
     }
     mentionedIn(value) {
         const lower = value.toLowerCase();
-        for (const pattern of this.lowerForms.values())
+        if (this.lowerForms.occursIn(lower))
+            return true;
+        for (const pattern of this.longLowerForms.values())
             if (pattern.occursIn(lower))
                 return true;
         return this.skeletons.sharedWith(skeleton(value));
@@ -894,7 +1062,7 @@ class Redactor {
         if (this.mentions(text))
             return true;
         const part = new Pattern(text.toLowerCase(), this.count);
-        for (const lower of this.lowerForms.keys())
+        for (const lower of [...this.lowerForms.values(), ...this.longLowerForms.keys()])
             if (part.occursIn(lower))
                 return true;
         return false;
@@ -913,6 +1081,25 @@ class Redactor {
             return WITHHELD;
         return truncate(this.redact(log_text_logSafe(decoded, Infinity)), maxLength);
     }
+}
+function cover(text, found, count) {
+    const ends = new Int32Array(text.length);
+    for (let k = 0; k < found.length; k += 2)
+        ends[found[k]] = Math.max(ends[found[k]], found[k + 1]);
+    let out = '';
+    let kept = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (ends[i] === 0)
+            continue;
+        let end = ends[i];
+        for (let j = i + 1; j < end; j++)
+            end = Math.max(end, ends[j]);
+        out += `${text.slice(kept, i)}***`;
+        kept = end;
+        i = end - 1;
+    }
+    count(text.length + found.length / 2);
+    return out + text.slice(kept);
 }
 function decodings(text, count) {
     const seen = new Set([text]);

@@ -3,9 +3,17 @@
  * decoder here reads its text once, left to right, so its time is linear in the text's length.
  */
 
-/** A value encoded as `application/x-www-form-urlencoded`, exactly as URLSearchParams writes it. */
+/**
+ * A value encoded as `application/x-www-form-urlencoded`, exactly as URLSearchParams writes it (the
+ * WHATWG URL Standard's serializer: all but letters, digits and `*-._` percent-encoded as UTF-8,
+ * space as `+`, a lone surrogate as U+FFFD), from encodeURIComponent, which is many times faster on
+ * a long value and leaves five more characters unescaped.
+ */
 export function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1)
+  const wellFormed = value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+  return encodeURIComponent(wellFormed).replace(/[!'()~]|%20/g, c =>
+    c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+  )
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 
 import { formEncode, htmlDecode, percentDecode } from './encoding.js'
-import { NO_COUNT, Pattern, SharedRuns, type CountSteps } from './search.js'
+import { Dictionary, NO_COUNT, Pattern, SharedRuns, type CountSteps } from './search.js'
 
 /** Printable ASCII without `"` and `\`: the characters RFC 6749 §5.2 allows in `error_description`. */
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
@@ -102,6 +102,13 @@ function sharedRunLength(letters: number): number {
  */
 const MAX_DECODING_DEPTH = 4
 
+/**
+ * Forms longer than this (those of a long token) are searched for one by one, each in time linear
+ * in the text and only in texts at least as long; the shorter ones all at once. A trie of a long
+ * form would cost a state per character, for a form that only a text as long can contain.
+ */
+const LONG_FORM = 4096
+
 /** The decoders a server's text is read back with, besides the JSON forms of `echoForms`. */
 const DECODERS = [percentDecode, htmlDecode]
 
@@ -114,19 +121,23 @@ export const WITHHELD = '[withheld: it repeats a secret]'
  * an escaped or normalised echo cannot survive as its sanitised skeleton.
  *
  * Every operation takes time linear in the lengths of the values and of the text (a value may be a
- * token as long as the response cap allows): forms are found by Knuth-Morris-Pratt search, and a
- * shared run of a skeleton by rolling hashes of its windows (`SharedRuns`). `count`, when given, is
+ * token as long as the response cap allows): all forms are found in one Aho-Corasick pass
+ * (`Dictionary`), and a shared run of a skeleton by rolling hashes of its windows (`SharedRuns`). `count`, when given, is
  * told the steps each operation took.
  */
 export class Redactor {
-  /** The exact forms, for `redact`, by value. */
-  private readonly forms = new Map<string, Pattern>()
+  /** The exact forms, for `redact`: the short ones in one dictionary, each long one on its own. */
+  private readonly forms: Dictionary
+  private readonly longForms = new Map<string, Pattern>()
   /** The forms in lower case, for `mentions`, which ignores case. */
-  private readonly lowerForms = new Map<string, Pattern>()
+  private readonly lowerForms: Dictionary
+  private readonly longLowerForms = new Map<string, Pattern>()
   /** Runs of the secrets' letters and digits (see `sharedRunLength`). */
   private readonly skeletons: SharedRuns
 
   constructor(private readonly count: CountSteps = NO_COUNT) {
+    this.forms = new Dictionary(count)
+    this.lowerForms = new Dictionary(count)
     this.skeletons = new SharedRuns(count)
   }
 
@@ -142,48 +153,50 @@ export class Redactor {
   }
 
   private addForm(form: string): void {
-    if (!this.forms.has(form)) this.forms.set(form, new Pattern(form, this.count))
     const lower = form.toLowerCase()
-    if (!this.lowerForms.has(lower)) this.lowerForms.set(lower, new Pattern(lower, this.count))
+    if (form.length <= LONG_FORM) {
+      this.forms.add(form)
+      this.lowerForms.add(lower)
+      return
+    }
+    if (!this.longForms.has(form)) this.longForms.set(form, new Pattern(form, this.count))
+    if (!this.longLowerForms.has(lower)) this.longLowerForms.set(lower, new Pattern(lower, this.count))
   }
 
   /** What is stored: the distinct forms, their characters in all, and the distinct skeleton windows. */
   get stored(): { forms: number; characters: number; windows: number } {
-    let characters = 0
-    for (const form of this.forms.keys()) characters += form.length
-    for (const form of this.lowerForms.keys()) characters += form.length
-    return { forms: this.forms.size + this.lowerForms.size, characters, windows: this.skeletons.size }
+    const all = [
+      ...this.forms.values(),
+      ...this.lowerForms.values(),
+      ...this.longForms.keys(),
+      ...this.longLowerForms.keys()
+    ]
+    const characters = all.reduce((sum, form) => sum + form.length, 0)
+    return { forms: all.length, characters, windows: this.skeletons.size }
   }
 
   /**
-   * Every known form of every secret replaced with `***`: all occurrences are found in the text as
-   * given, and each stretch they cover, overlapping ones merged, becomes one `***`, so no tail of a
-   * longer form survives a shorter one.
+   * Every known form of every secret replaced with `***`: all forms are found in the text as given,
+   * and each stretch they cover, overlapping ones merged, becomes one `***`, so no tail of a longer
+   * form survives a shorter one.
    */
   redact(text: string): string {
-    /** For each position, the end of the longest form found starting there (0 if none). */
-    let ends: Int32Array | undefined
-    for (const pattern of this.forms.values()) {
-      if (pattern.value.length > text.length) continue
+    /** Where each form found starts and ends, in pairs. */
+    const found: number[] = []
+    this.forms.search(text, (end, length) => {
+      found.push(end - length, end)
+      return false
+    })
+    for (const pattern of this.longForms.values()) {
+      const { length } = pattern.value
+      if (length > text.length) continue
       pattern.search(text, start => {
-        ends ??= new Int32Array(text.length)
-        ends[start] = Math.max(ends[start], start + pattern.value.length)
+        found.push(start, start + length)
         return false
       })
     }
-    if (!ends) return text
-    let out = ''
-    let kept = 0
-    for (let i = 0; i < text.length; i++) {
-      if (ends[i] === 0) continue
-      let end = ends[i]
-      for (let j = i + 1; j < end; j++) end = Math.max(end, ends[j])
-      out += `${text.slice(kept, i)}***`
-      kept = end
-      i = end - 1
-    }
-    this.count(text.length)
-    return out + text.slice(kept)
+    if (found.length === 0) return text
+    return cover(text, found, this.count)
   }
 
   /**
@@ -198,7 +211,8 @@ export class Redactor {
 
   private mentionedIn(value: string): boolean {
     const lower = value.toLowerCase()
-    for (const pattern of this.lowerForms.values()) if (pattern.occursIn(lower)) return true
+    if (this.lowerForms.occursIn(lower)) return true
+    for (const pattern of this.longLowerForms.values()) if (pattern.occursIn(lower)) return true
     return this.skeletons.sharedWith(skeleton(value))
   }
 
@@ -206,7 +220,8 @@ export class Redactor {
   overlaps(text: string): boolean {
     if (this.mentions(text)) return true
     const part = new Pattern(text.toLowerCase(), this.count)
-    for (const lower of this.lowerForms.keys()) if (part.occursIn(lower)) return true
+    for (const lower of [...this.lowerForms.values(), ...this.longLowerForms.keys()])
+      if (part.occursIn(lower)) return true
     return false
   }
 
@@ -227,6 +242,28 @@ export class Redactor {
     if (this.mentions(decoded)) return WITHHELD
     return truncate(this.redact(logSafe(decoded, Infinity)), maxLength)
   }
+}
+
+/**
+ * `text` with each stretch that the pairs of starts and ends in `found` cover, overlapping ones
+ * merged, replaced with `***`; in one pass over the text.
+ */
+function cover(text: string, found: number[], count: CountSteps): string {
+  /** For each position, the end of the longest form found starting there (0 if none). */
+  const ends = new Int32Array(text.length)
+  for (let k = 0; k < found.length; k += 2) ends[found[k]] = Math.max(ends[found[k]], found[k + 1])
+  let out = ''
+  let kept = 0
+  for (let i = 0; i < text.length; i++) {
+    if (ends[i] === 0) continue
+    let end = ends[i]
+    for (let j = i + 1; j < end; j++) end = Math.max(end, ends[j])
+    out += `${text.slice(kept, i)}***`
+    kept = end
+    i = end - 1
+  }
+  count(text.length + found.length / 2)
+  return out + text.slice(kept)
 }
 
 /**

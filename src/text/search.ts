@@ -11,16 +11,21 @@ export const NO_COUNT: CountSteps = () => undefined
 
 /**
  * A string prepared for Knuth-Morris-Pratt search: found in a text of length m in at most 2m steps,
- * every occurrence, overlapping ones included, whatever the string and the text repeat.
+ * every occurrence, overlapping ones included, whatever the string and the text repeat. The table
+ * is built, in at most twice the string's length in steps, at the first search.
  */
 export class Pattern {
   /** For each prefix, the length of its longest proper prefix that is also its suffix. */
-  private readonly border: Int32Array
+  private border?: Int32Array
 
   constructor(
     readonly value: string,
     private readonly count: CountSteps = NO_COUNT
-  ) {
+  ) {}
+
+  private borders(): Int32Array {
+    if (this.border) return this.border
+    const { value } = this
     const border = new Int32Array(value.length)
     let steps = 0
     for (let i = 1, k = 0; i < value.length; i++) {
@@ -32,8 +37,9 @@ export class Pattern {
       border[i] = k
       steps++
     }
+    this.count(steps)
     this.border = border
-    count(steps)
+    return border
   }
 
   /**
@@ -41,12 +47,13 @@ export class Pattern {
    * The empty string occurs at 0.
    */
   search(text: string, found: (start: number) => boolean): void {
-    const { value, border } = this
+    const { value } = this
     const length = value.length
     if (length === 0) {
       found(0)
       return
     }
+    const border = this.borders()
     let steps = 0
     for (let i = 0, k = 0; i < text.length; i++) {
       while (k > 0 && text.charCodeAt(i) !== value.charCodeAt(k)) {
@@ -97,21 +104,35 @@ function leadingWeight(base: number, prime: number, length: number): number {
  */
 export class SharedRuns {
   private readonly groups = new Map<number, WindowTable>()
+  /** Values whose windows are stored only when a text long enough to share a run comes. */
+  private readonly pending = new Map<number, string[]>()
 
   constructor(private readonly count: CountSteps = NO_COUNT) {}
 
   /** Registers `value`, found by any run of `length` of its characters (0 < length <= its length). */
   add(value: string, length: number): void {
-    let table = this.groups.get(length)
-    if (!table) {
-      table = new WindowTable(length)
-      this.groups.set(length, table)
-    }
-    this.count(value.length + table.add(value))
+    const pending = this.pending.get(length)
+    if (pending) pending.push(value)
+    else this.pending.set(length, [value])
   }
 
-  /** How many windows are stored, in all. */
+  /** Stores the windows of the values registered for run lengths up to `longest`. */
+  private store(longest: number): void {
+    for (const [length, values] of this.pending) {
+      if (length > longest) continue
+      this.pending.delete(length)
+      let table = this.groups.get(length)
+      if (!table) {
+        table = new WindowTable(length)
+        this.groups.set(length, table)
+      }
+      for (const value of values) this.count(value.length + table.add(value))
+    }
+  }
+
+  /** How many windows are stored, in all, once every value's are. */
   get size(): number {
+    this.store(Infinity)
     let size = 0
     for (const table of this.groups.values()) size += table.size
     return size
@@ -119,6 +140,7 @@ export class SharedRuns {
 
   /** Whether `text` has a run in common with some string, as long as that string's run length. */
   sharedWith(text: string): boolean {
+    this.store(text.length)
     for (const table of this.groups.values()) {
       if (text.length < table.length) continue
       const { shared, steps } = table.sharedWith(text)
@@ -249,5 +271,164 @@ class WindowTable {
       }
     }
     return hashes
+  }
+}
+
+/** Transitions beyond a state's first are keyed by state × this + the character's UTF-16 code. */
+const CODES = 0x10000
+
+/**
+ * A set of strings prepared for Aho-Corasick search: a text of length m is searched for all of them
+ * at once in O(m) steps, however many strings there are and however long. Strings can be added at
+ * any time; they are put in the trie, and the failure links rebuilt, in time linear in the strings'
+ * total length, at the next search. Most states of a trie of long strings have one child, which is kept beside the state;
+ * only further children go to a map.
+ */
+export class Dictionary {
+  private readonly words = new Set<string>()
+  /** Strings added but not yet in the trie: they go in at the next search. */
+  private pending: string[] = []
+  private readonly parent: number[] = [0]
+  /** The character on the edge into each state. */
+  private readonly code: number[] = [0]
+  private readonly depth: number[] = [0]
+  /** The length of the string that ends at each state, or 0. */
+  private readonly word: number[] = [0]
+  /** Each state's first child and the character to it (-1: none). */
+  private readonly firstCode: number[] = [-1]
+  private readonly firstChild: number[] = [0]
+  /** The root's children, by code (0: none): nearly every character of a text looks here. */
+  private readonly root = new Int32Array(CODES)
+  /** Further children of other states: state × CODES + code → state; and whether a state has any. */
+  private readonly more = new Map<number, number>()
+  private readonly branches: boolean[] = [false]
+  /** Each state's longest proper suffix that is a state too, and the longest string ending there. */
+  private fail = new Int32Array(1)
+  private longest = new Int32Array(1)
+  private built = true
+
+  constructor(private readonly count: CountSteps = NO_COUNT) {}
+
+  get size(): number {
+    return this.words.size
+  }
+
+  /** The strings, as added. */
+  values(): IterableIterator<string> {
+    return this.words.values()
+  }
+
+  add(value: string): void {
+    if (!value || this.words.has(value)) return
+    this.words.add(value)
+    this.pending.push(value)
+    this.built = false
+  }
+
+  /** Puts the strings added since the last search into the trie. */
+  private insert(value: string): void {
+    let state = 0
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i)
+      let child = this.child(state, code)
+      if (child === 0) {
+        child = this.parent.length
+        if (state === 0) this.root[code] = child
+        else if (this.firstCode[state] === -1) {
+          this.firstCode[state] = code
+          this.firstChild[state] = child
+        } else {
+          this.more.set(state * CODES + code, child)
+          this.branches[state] = true
+        }
+        this.parent.push(state)
+        this.code.push(code)
+        this.depth.push(this.depth[state] + 1)
+        this.word.push(0)
+        this.firstCode.push(-1)
+        this.firstChild.push(0)
+        this.branches.push(false)
+      }
+      state = child
+    }
+    this.word[state] = value.length
+    this.count(value.length)
+  }
+
+  /** The child of `state` by `code`, or 0 (the root is no one's child). */
+  private child(state: number, code: number): number {
+    if (state === 0) return this.root[code]
+    if (this.firstCode[state] === code) return this.firstChild[state]
+    return this.branches[state] ? (this.more.get(state * CODES + code) ?? 0) : 0
+  }
+
+  /**
+   * Calls `found` with the end and length of the longest string that ends at each position of
+   * `text` where one ends, left to right, until it returns true.
+   */
+  search(text: string, found: (end: number, length: number) => boolean): void {
+    if (!this.built) this.build()
+    const { fail, longest, root } = this
+    let steps = 0
+    let state = 0
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      let target = state === 0 ? root[code] : this.child(state, code)
+      while (target === 0 && state !== 0) {
+        state = fail[state]
+        target = this.child(state, code)
+        steps++
+      }
+      state = target
+      steps++
+      if (longest[state] > 0 && found(i + 1, longest[state])) break
+    }
+    this.count(steps)
+  }
+
+  /** Whether any of the strings occurs in `text`. */
+  occursIn(text: string): boolean {
+    let found = false
+    this.search(text, () => (found = true))
+    return found
+  }
+
+  /** The failure links and longest matches, computed for the states in order of depth. */
+  private build(): void {
+    for (const value of this.pending) this.insert(value)
+    this.pending = []
+    const states = this.parent.length
+    let deepest = 0
+    for (const depth of this.depth) deepest = Math.max(deepest, depth)
+    // Counting sort by depth: a state's failure link is shallower than the state.
+    const first = new Int32Array(deepest + 2)
+    for (let state = 0; state < states; state++) first[this.depth[state] + 1]++
+    for (let d = 1; d < first.length; d++) first[d] += first[d - 1]
+    const byDepth = new Int32Array(states)
+    for (let state = 0; state < states; state++) byDepth[first[this.depth[state]]++] = state
+    const fail = new Int32Array(states)
+    const longest = new Int32Array(states)
+    let steps = states
+    for (const state of byDepth) {
+      if (state === 0) continue
+      const code = this.code[state]
+      let link = 0
+      if (this.parent[state] !== 0) {
+        let candidate = fail[this.parent[state]]
+        let target = this.child(candidate, code)
+        while (target === 0 && candidate !== 0) {
+          candidate = fail[candidate]
+          target = this.child(candidate, code)
+          steps++
+        }
+        link = target
+      }
+      fail[state] = link
+      longest[state] = this.word[state] || longest[link]
+    }
+    this.fail = fail
+    this.longest = longest
+    this.built = true
+    this.count(steps)
   }
 }
