@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals'
-import { Pattern, SharedRuns } from '../src/text/search.js'
+import { Dictionary, Pattern, SharedRuns } from '../src/text/search.js'
 
 /** Every start `pattern` occurs at in `text`, as Pattern.search reports them. */
 function starts(pattern: string, text: string): number[] {
@@ -168,5 +168,85 @@ describe('SharedRuns', () => {
     expect(runs.sharedWith('..z012..')).toBe(true)
     expect(runs.sharedWith('..cdefghijkl..')).toBe(true)
     expect(runs.size).toBe(7 + 5 + 3)
+  })
+})
+
+describe('Dictionary', () => {
+  /** The end and length of the longest string ending at each position where one ends. */
+  function matches(words: string[], text: string): [number, number][] {
+    const dictionary = new Dictionary()
+    for (const word of words) dictionary.add(word)
+    const found: [number, number][] = []
+    dictionary.search(text, (end, length) => {
+      found.push([end, length])
+      return false
+    })
+    return found
+  }
+
+  /** The same, found naively. */
+  function naiveMatches(words: string[], text: string): [number, number][] {
+    const found: [number, number][] = []
+    for (let end = 1; end <= text.length; end++) {
+      const longest = Math.max(0, ...words.filter(word => word && text.slice(0, end).endsWith(word)).map(w => w.length))
+      if (longest) found.push([end, longest])
+    }
+    return found
+  }
+
+  it.each([
+    [['he', 'she', 'his', 'hers'], 'ushers and his sheep'],
+    [['a', 'ab', 'bab', 'bc', 'bca', 'c', 'caa'], 'abccab bcaab'],
+    [['aaaa', 'aa'], 'aaaaaaa'],
+    [['abcd', 'bc', 'bcde'], 'abcde xbcdey'],
+    [['päss', 'äss', '\u{1F511}k'], 'xpäss \u{1F511}\u{1F511}k'],
+    [['abab', 'babb', 'bb'], 'abababbabb'],
+    [['xyz'], 'xyxyzxy'],
+    [[''], 'abc']
+  ])('finds the longest of %j ending at each position', (words, text) => {
+    expect(matches(words, text)).toEqual(naiveMatches(words, text))
+  })
+
+  it('takes strings added after a search at the next one, and each string once', () => {
+    const dictionary = new Dictionary()
+    dictionary.add('abc')
+    expect(dictionary.occursIn('xxabcxx')).toBe(true)
+    expect(dictionary.occursIn('xxbcdxx')).toBe(false)
+    dictionary.add('bcd')
+    dictionary.add('bcd')
+    expect(dictionary.occursIn('xxbcdxx')).toBe(true)
+    expect(dictionary.size).toBe(2)
+    expect([...dictionary.values()]).toEqual(['abc', 'bcd'])
+  })
+
+  it('stops when told to', () => {
+    const dictionary = new Dictionary()
+    dictionary.add('a')
+    const ends: number[] = []
+    dictionary.search('aaaa', end => {
+      ends.push(end)
+      return end === 2
+    })
+    expect(ends).toEqual([1, 2])
+  })
+
+  it('finds nothing in an empty dictionary', () => {
+    expect(new Dictionary().occursIn('abc')).toBe(false)
+  })
+
+  it('counts each character inserted, each state linked and each step of a search', () => {
+    let steps = 0
+    const dictionary = new Dictionary(n => (steps += n))
+    dictionary.add('aaab')
+    dictionary.add('ab')
+    expect(steps).toBe(0)
+    expect(dictionary.occursIn('aaaa')).toBe(false)
+    // 6 characters inserted; 6 states (the root among them) linked, 2 more steps along failure links
+    // (from aaab's `b`); 4 characters searched and 3 steps back along failure links (aaa to aa).
+    expect(steps).toBeGreaterThanOrEqual(6 + 5 + 4)
+    expect(steps).toBeLessThanOrEqual(6 + 6 + 3 + 4 + 3)
+    steps = 0
+    dictionary.occursIn('b'.repeat(1000))
+    expect(steps).toBe(1000)
   })
 })
