@@ -15,9 +15,10 @@
 //   command   a `datasaur-token` call (the script on PATH, as a later step runs it) that the keeper of
 //             `refresh: true` answers with a token already announced, as a ratio to `node -e 0`
 //   mask      masking and redacting the largest accepted values: a client_secret of the input's limit and
-//             the longest token the response cap lets through, added to a fresh Redactor (src/text), then
-//             a line holding both redacted and a server text as long as the cap quoted; in milliseconds,
-//             each run in a fresh process (the code cold, as in a step), for three shapes of token
+//             the longest token the response cap lets through, added to a fresh Redactor (src/text), and a
+//             line holding both redacted; then (`quote`) a server text as long as the cap, holding both,
+//             quoted; in milliseconds of CPU time, each run in a fresh process (the code cold, as in a
+//             step), for three shapes of token
 // Start-up is judged by its ratio to bare Node measured in the same run, not in milliseconds, which depend
 // on the machine; the two commands of a pair alternate, so drift of the machine affects both alike.
 //
@@ -54,6 +55,8 @@ const TARGETS = {
   startBytes: 200_000,
   /** Milliseconds to mask and redact the largest accepted token and client_secret, cold. */
   maskMs: 50,
+  /** Milliseconds to quote a server text as long as the response cap that holds both, cold. */
+  quoteMs: 100,
   fanOutWallRatio: 2.0,
   /** A herd answered all at once needs more retries than one that arrives as it starts. */
   fanOutRequestsPerToken: { 'as-started': 2.5, simultaneous: 4.0 }
@@ -415,6 +418,24 @@ function sourceConstant(file, name) {
 }
 
 /**
+ * One line for one part of the `mask` runs: the worst shape's median, CPU time (which a busy machine
+ * inflates far less than elapsed time, and which counts the compiler's threads too) against the target.
+ */
+function reportMask(name, what, shapes, count, target) {
+  const medians = Object.entries(shapes).map(([shape, results]) => ({
+    shape,
+    cpu: median(results.map(result => result[name].cpu)),
+    wall: median(results.map(result => result[name].wall))
+  }))
+  const worst = medians.reduce((a, b) => (b.cpu > a.cpu ? b : a))
+  const each = medians.map(m => `${m.shape} ${ms(m.cpu)}`).join(', ')
+  console.log(
+    `${name}: ${what}: ${ms(worst.cpu)} of CPU time, ${ms(worst.wall)} elapsed (${worst.shape} token; ` +
+      `medians of ${count} fresh processes: ${each}) (target < ${target} ms) ${verdict(worst.cpu < target)}`
+  )
+}
+
+/**
  * Compiles src/text (which imports nothing outside it) with TypeScript into a temporary directory and
  * runs bench/mask.js on it, each run in a fresh Node process, `runs` (at most 9) times per shape of token.
  */
@@ -438,26 +459,21 @@ async function measureMask() {
     const shapes = { run: [], random: [], same: [] }
     const count = Math.min(runs, 9)
     for (let i = 0; i < count; i++) {
-      for (const [shape, times] of Object.entries(shapes)) {
+      for (const [shape, results] of Object.entries(shapes)) {
         const argv = [join(ROOT, 'bench', 'mask.js'), dir, shape, String(tokenLength), String(secretLength)]
         const result = spawnSync(node, argv, { encoding: 'utf8', env: bareEnv })
         if (result.status !== 0) {
           problem(`masking the ${shape} token exited with ${result.status}: ${result.stderr.trim()}`)
           return
         }
-        times.push(Number(result.stdout.trim()))
+        results.push(JSON.parse(result.stdout))
       }
     }
-    const medians = Object.fromEntries(Object.entries(shapes).map(([shape, times]) => [shape, median(times)]))
-    const worst = Math.max(...Object.values(medians))
-    const each = Object.entries(medians)
-      .map(([shape, value]) => `${shape} ${ms(value)}`)
-      .join(', ')
-    console.log(
-      `mask: a ${tokenLength.toLocaleString('en-US')}-character token and a ${secretLength.toLocaleString('en-US')}` +
-        `-character client_secret masked, a line redacted and 64 KiB of server text quoted: ${ms(worst)} ` +
-        `(medians of ${count} fresh processes: ${each}) (target < ${TARGETS.maskMs} ms) ${verdict(worst < TARGETS.maskMs)}`
-    )
+    const sizes =
+      `a ${tokenLength.toLocaleString('en-US')}-character token and a ` +
+      `${secretLength.toLocaleString('en-US')}-character client_secret`
+    reportMask('mask', `${sizes} masked and a line holding both redacted`, shapes, count, TARGETS.maskMs)
+    reportMask('quote', `64 KiB of server text holding both quoted`, shapes, count, TARGETS.quoteMs)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

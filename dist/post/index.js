@@ -323,19 +323,7 @@ const CODES = 0x10000;
 class Dictionary {
     count;
     words = new Set();
-    pending = [];
-    parent = [0];
-    code = [0];
-    depth = [0];
-    word = [0];
-    firstCode = [-1];
-    firstChild = [0];
-    root = new Int32Array(CODES);
-    more = new Map();
-    branches = [false];
-    fail = new Int32Array(1);
-    longest = new Int32Array(1);
-    built = true;
+    trie;
     constructor(count = NO_COUNT) {
         this.count = count;
     }
@@ -349,58 +337,19 @@ class Dictionary {
         if (!value || this.words.has(value))
             return;
         this.words.add(value);
-        this.pending.push(value);
-        this.built = false;
-    }
-    insert(value) {
-        let state = 0;
-        for (let i = 0; i < value.length; i++) {
-            const code = value.charCodeAt(i);
-            let child = this.child(state, code);
-            if (child === 0) {
-                child = this.parent.length;
-                if (state === 0)
-                    this.root[code] = child;
-                else if (this.firstCode[state] === -1) {
-                    this.firstCode[state] = code;
-                    this.firstChild[state] = child;
-                }
-                else {
-                    this.more.set(state * CODES + code, child);
-                    this.branches[state] = true;
-                }
-                this.parent.push(state);
-                this.code.push(code);
-                this.depth.push(this.depth[state] + 1);
-                this.word.push(0);
-                this.firstCode.push(-1);
-                this.firstChild.push(0);
-                this.branches.push(false);
-            }
-            state = child;
-        }
-        this.word[state] = value.length;
-        this.count(value.length);
-    }
-    child(state, code) {
-        if (state === 0)
-            return this.root[code];
-        if (this.firstCode[state] === code)
-            return this.firstChild[state];
-        return this.branches[state] ? (this.more.get(state * CODES + code) ?? 0) : 0;
+        this.trie = undefined;
     }
     search(text, found) {
-        if (!this.built)
-            this.build();
-        const { fail, longest, root } = this;
+        const trie = (this.trie ??= this.build());
+        const { fail, longest, root } = trie;
         let steps = 0;
         let state = 0;
         for (let i = 0; i < text.length; i++) {
             const code = text.charCodeAt(i);
-            let target = state === 0 ? root[code] : this.child(state, code);
+            let target = state === 0 ? root[code] : child(trie, state, code);
             while (target === 0 && state !== 0) {
                 state = fail[state];
-                target = this.child(state, code);
+                target = child(trie, state, code);
                 steps++;
             }
             state = target;
@@ -416,47 +365,85 @@ class Dictionary {
         return found;
     }
     build() {
-        for (const value of this.pending)
-            this.insert(value);
-        this.pending = [];
-        const states = this.parent.length;
+        let size = 1;
+        for (const word of this.words)
+            size += word.length;
+        const trie = {
+            firstCode: new Int32Array(size).fill(-1),
+            firstChild: new Int32Array(size),
+            root: new Int32Array(CODES),
+            more: new Map(),
+            branches: new Uint8Array(size),
+            fail: new Int32Array(size),
+            longest: new Int32Array(size)
+        };
+        const parent = new Int32Array(size);
+        const code = new Int32Array(size);
+        const depth = new Int32Array(size);
+        const word = new Int32Array(size);
+        let states = 1;
         let deepest = 0;
-        for (const depth of this.depth)
-            deepest = Math.max(deepest, depth);
+        for (const value of this.words) {
+            let state = 0;
+            for (let i = 0; i < value.length; i++) {
+                const c = value.charCodeAt(i);
+                let next = child(trie, state, c);
+                if (next === 0) {
+                    next = states++;
+                    if (state === 0)
+                        trie.root[c] = next;
+                    else if (trie.firstCode[state] === -1) {
+                        trie.firstCode[state] = c;
+                        trie.firstChild[state] = next;
+                    }
+                    else {
+                        trie.more.set(state * CODES + c, next);
+                        trie.branches[state] = 1;
+                    }
+                    parent[next] = state;
+                    code[next] = c;
+                    depth[next] = i + 1;
+                }
+                state = next;
+            }
+            word[state] = value.length;
+            deepest = Math.max(deepest, value.length);
+        }
         const first = new Int32Array(deepest + 2);
         for (let state = 0; state < states; state++)
-            first[this.depth[state] + 1]++;
+            first[depth[state] + 1]++;
         for (let d = 1; d < first.length; d++)
             first[d] += first[d - 1];
         const byDepth = new Int32Array(states);
         for (let state = 0; state < states; state++)
-            byDepth[first[this.depth[state]]++] = state;
-        const fail = new Int32Array(states);
-        const longest = new Int32Array(states);
-        let steps = states;
+            byDepth[first[depth[state]]++] = state;
+        const { fail, longest } = trie;
+        let steps = size + states;
         for (const state of byDepth) {
-            if (state === 0)
-                continue;
-            const code = this.code[state];
             let link = 0;
-            if (this.parent[state] !== 0) {
-                let candidate = fail[this.parent[state]];
-                let target = this.child(candidate, code);
+            if (parent[state] !== 0) {
+                let candidate = fail[parent[state]];
+                let target = child(trie, candidate, code[state]);
                 while (target === 0 && candidate !== 0) {
                     candidate = fail[candidate];
-                    target = this.child(candidate, code);
+                    target = child(trie, candidate, code[state]);
                     steps++;
                 }
                 link = target;
             }
             fail[state] = link;
-            longest[state] = this.word[state] || longest[link];
+            longest[state] = word[state] || longest[link];
         }
-        this.fail = fail;
-        this.longest = longest;
-        this.built = true;
         this.count(steps);
+        return trie;
     }
+}
+function child(trie, state, code) {
+    if (state === 0)
+        return trie.root[code];
+    if (trie.firstCode[state] === code)
+        return trie.firstChild[state];
+    return trie.branches[state] ? (trie.more.get(state * CODES + code) ?? 0) : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/text/log-text.ts

@@ -277,35 +277,31 @@ class WindowTable {
 /** Transitions beyond a state's first are keyed by state × this + the character's UTF-16 code. */
 const CODES = 0x10000
 
+/** The trie of a Dictionary's strings, in arrays of one entry per state; state 0 is the root. */
+interface Trie {
+  /** Each state's first child and the character to it (-1: none). */
+  firstCode: Int32Array
+  firstChild: Int32Array
+  /** The root's children, by code (0: none): nearly every character of a text looks here. */
+  root: Int32Array
+  /** Further children of other states, state × CODES + code → state; and which states have any. */
+  more: Map<number, number>
+  branches: Uint8Array
+  /** Each state's longest proper suffix that is a state too, and the longest string ending there. */
+  fail: Int32Array
+  longest: Int32Array
+}
+
 /**
  * A set of strings prepared for Aho-Corasick search: a text of length m is searched for all of them
  * at once in O(m) steps, however many strings there are and however long. Strings can be added at
- * any time; they are put in the trie, and the failure links rebuilt, in time linear in the strings'
- * total length, at the next search. Most states of a trie of long strings have one child, which is kept beside the state;
- * only further children go to a map.
+ * any time; the trie and its failure links are built again, in time linear in the strings' total
+ * length, at the next search. Most states of a trie of long strings have one child, which is kept
+ * beside the state; only further children go to a map.
  */
 export class Dictionary {
   private readonly words = new Set<string>()
-  /** Strings added but not yet in the trie: they go in at the next search. */
-  private pending: string[] = []
-  private readonly parent: number[] = [0]
-  /** The character on the edge into each state. */
-  private readonly code: number[] = [0]
-  private readonly depth: number[] = [0]
-  /** The length of the string that ends at each state, or 0. */
-  private readonly word: number[] = [0]
-  /** Each state's first child and the character to it (-1: none). */
-  private readonly firstCode: number[] = [-1]
-  private readonly firstChild: number[] = [0]
-  /** The root's children, by code (0: none): nearly every character of a text looks here. */
-  private readonly root = new Int32Array(CODES)
-  /** Further children of other states: state × CODES + code → state; and whether a state has any. */
-  private readonly more = new Map<number, number>()
-  private readonly branches: boolean[] = [false]
-  /** Each state's longest proper suffix that is a state too, and the longest string ending there. */
-  private fail = new Int32Array(1)
-  private longest = new Int32Array(1)
-  private built = true
+  private trie?: Trie
 
   constructor(private readonly count: CountSteps = NO_COUNT) {}
 
@@ -321,45 +317,7 @@ export class Dictionary {
   add(value: string): void {
     if (!value || this.words.has(value)) return
     this.words.add(value)
-    this.pending.push(value)
-    this.built = false
-  }
-
-  /** Puts the strings added since the last search into the trie. */
-  private insert(value: string): void {
-    let state = 0
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i)
-      let child = this.child(state, code)
-      if (child === 0) {
-        child = this.parent.length
-        if (state === 0) this.root[code] = child
-        else if (this.firstCode[state] === -1) {
-          this.firstCode[state] = code
-          this.firstChild[state] = child
-        } else {
-          this.more.set(state * CODES + code, child)
-          this.branches[state] = true
-        }
-        this.parent.push(state)
-        this.code.push(code)
-        this.depth.push(this.depth[state] + 1)
-        this.word.push(0)
-        this.firstCode.push(-1)
-        this.firstChild.push(0)
-        this.branches.push(false)
-      }
-      state = child
-    }
-    this.word[state] = value.length
-    this.count(value.length)
-  }
-
-  /** The child of `state` by `code`, or 0 (the root is no one's child). */
-  private child(state: number, code: number): number {
-    if (state === 0) return this.root[code]
-    if (this.firstCode[state] === code) return this.firstChild[state]
-    return this.branches[state] ? (this.more.get(state * CODES + code) ?? 0) : 0
+    this.trie = undefined
   }
 
   /**
@@ -367,16 +325,16 @@ export class Dictionary {
    * `text` where one ends, left to right, until it returns true.
    */
   search(text: string, found: (end: number, length: number) => boolean): void {
-    if (!this.built) this.build()
-    const { fail, longest, root } = this
+    const trie = (this.trie ??= this.build())
+    const { fail, longest, root } = trie
     let steps = 0
     let state = 0
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      let target = state === 0 ? root[code] : this.child(state, code)
+      let target = state === 0 ? root[code] : child(trie, state, code)
       while (target === 0 && state !== 0) {
         state = fail[state]
-        target = this.child(state, code)
+        target = child(trie, state, code)
         steps++
       }
       state = target
@@ -393,42 +351,80 @@ export class Dictionary {
     return found
   }
 
-  /** The failure links and longest matches, computed for the states in order of depth. */
-  private build(): void {
-    for (const value of this.pending) this.insert(value)
-    this.pending = []
-    const states = this.parent.length
+  /** The trie of every string, and its failure links and longest matches, computed in order of depth. */
+  private build(): Trie {
+    let size = 1
+    for (const word of this.words) size += word.length
+    const trie: Trie = {
+      firstCode: new Int32Array(size).fill(-1),
+      firstChild: new Int32Array(size),
+      root: new Int32Array(CODES),
+      more: new Map(),
+      branches: new Uint8Array(size),
+      fail: new Int32Array(size),
+      longest: new Int32Array(size)
+    }
+    const parent = new Int32Array(size)
+    const code = new Int32Array(size)
+    const depth = new Int32Array(size)
+    const word = new Int32Array(size)
+    let states = 1
     let deepest = 0
-    for (const depth of this.depth) deepest = Math.max(deepest, depth)
+    for (const value of this.words) {
+      let state = 0
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i)
+        let next = child(trie, state, c)
+        if (next === 0) {
+          next = states++
+          if (state === 0) trie.root[c] = next
+          else if (trie.firstCode[state] === -1) {
+            trie.firstCode[state] = c
+            trie.firstChild[state] = next
+          } else {
+            trie.more.set(state * CODES + c, next)
+            trie.branches[state] = 1
+          }
+          parent[next] = state
+          code[next] = c
+          depth[next] = i + 1
+        }
+        state = next
+      }
+      word[state] = value.length
+      deepest = Math.max(deepest, value.length)
+    }
     // Counting sort by depth: a state's failure link is shallower than the state.
     const first = new Int32Array(deepest + 2)
-    for (let state = 0; state < states; state++) first[this.depth[state] + 1]++
+    for (let state = 0; state < states; state++) first[depth[state] + 1]++
     for (let d = 1; d < first.length; d++) first[d] += first[d - 1]
     const byDepth = new Int32Array(states)
-    for (let state = 0; state < states; state++) byDepth[first[this.depth[state]]++] = state
-    const fail = new Int32Array(states)
-    const longest = new Int32Array(states)
-    let steps = states
+    for (let state = 0; state < states; state++) byDepth[first[depth[state]]++] = state
+    const { fail, longest } = trie
+    let steps = size + states
     for (const state of byDepth) {
-      if (state === 0) continue
-      const code = this.code[state]
       let link = 0
-      if (this.parent[state] !== 0) {
-        let candidate = fail[this.parent[state]]
-        let target = this.child(candidate, code)
+      if (parent[state] !== 0) {
+        let candidate = fail[parent[state]]
+        let target = child(trie, candidate, code[state])
         while (target === 0 && candidate !== 0) {
           candidate = fail[candidate]
-          target = this.child(candidate, code)
+          target = child(trie, candidate, code[state])
           steps++
         }
         link = target
       }
       fail[state] = link
-      longest[state] = this.word[state] || longest[link]
+      longest[state] = word[state] || longest[link]
     }
-    this.fail = fail
-    this.longest = longest
-    this.built = true
     this.count(steps)
+    return trie
   }
+}
+
+/** The child of `state` by `code` in `trie`, or 0 (the root is no one's child). */
+function child(trie: Trie, state: number, code: number): number {
+  if (state === 0) return trie.root[code]
+  if (trie.firstCode[state] === code) return trie.firstChild[state]
+  return trie.branches[state] ? (trie.more.get(state * CODES + code) ?? 0) : 0
 }
