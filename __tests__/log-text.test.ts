@@ -293,6 +293,18 @@ describe('Redactor: time linear in the values and the text', () => {
     expect(steps() - before).toBeLessThan(60 * text.length)
   })
 
+  it('keeps a form longer than 4,096 characters on its own, and finds it, its parts and its case', () => {
+    const token = `Tok-${pseudoRandom(5_000)}`
+    const r = new Redactor()
+    r.add(token)
+    r.add('short-secret-1')
+    expect(r.redact(`a ${token} b short-secret-1 c`)).toBe('a *** b *** c')
+    expect(r.redact(token.slice(1))).toBe(token.slice(1))
+    expect(r.mentions(`x ${token.toUpperCase()} y`)).toBe(true)
+    expect(r.overlaps(token.slice(100, 120).toLowerCase())).toBe(true)
+    expect(r.overlaps('no-such-part')).toBe(false)
+  })
+
   it('redacts overlapping echoes of a periodic secret as one stretch', () => {
     const r = new Redactor()
     r.add('abab-abab')
