@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/errors.js'
-import { getSettings, INPUT_DEFAULTS, type InputName } from '../src/inputs.js'
+import { CREDENTIAL_LENGTH_LIMIT, getSettings, INPUT_DEFAULTS, type InputName } from '../src/inputs.js'
 
 /** An input source like the runner's: given values, action.yml defaults for the rest. */
 function source(values: Partial<Record<InputName, string>>) {
@@ -231,6 +231,45 @@ describe('getSettings', () => {
     expect(error.input).toBe(name)
     expect(error.message).toMatch(message)
     expect(error.message).not.toContain('s3cret')
+  })
+})
+
+describe('getSettings: credentials longer than any client credential', () => {
+  it.each(['client_id', 'client_secret'] as const)('accepts a %s of 1024 characters', name => {
+    const value = 'x'.repeat(CREDENTIAL_LENGTH_LIMIT)
+    const settings = getSettings(source({ ...valid, [name]: value }))
+    expect(name === 'client_id' ? settings.clientId : settings.clientSecret).toBe(value)
+  })
+
+  it.each(['client_id', 'client_secret'] as const)(
+    'refuses a %s of 1025 characters, naming it and quoting nothing of it',
+    name => {
+      const error = inputError({ ...valid, [name]: 'x'.repeat(CREDENTIAL_LENGTH_LIMIT + 1) })
+      expect(error.input).toBe(name)
+      expect(error.message).toBe(
+        `Input '${name}' is 1025 characters long, more than the 1024 a client credential can be; ` +
+          `check that the ${name} secret holds the credential alone.`
+      )
+    }
+  )
+
+  it('counts characters, not UTF-16 units', () => {
+    const astral = '\u{1F511}'
+    expect(getSettings(source({ ...valid, client_secret: astral.repeat(1024) })).clientSecret).toHaveLength(2048)
+    expect(inputError({ ...valid, client_secret: astral.repeat(1025) }).message).toMatch(/ is 1025 characters long/)
+  })
+
+  it('masks an over-long secret before refusing it, and reads no input after the credentials', () => {
+    const secret = 's'.repeat(100_000)
+    const src = source({ ...valid, client_secret: secret })
+    expect(() => getSettings(src)).toThrow(/Input 'client_secret' is 100000 characters long/)
+    expect(src.masked).toEqual([secret])
+    expect(src.calls).toEqual(['get:client_secret', `mask:${secret}`, 'get:client_id'])
+  })
+
+  it('checks client_id first', () => {
+    const long = 'x'.repeat(2000)
+    expect(inputError({ client_id: long, client_secret: long }).input).toBe('client_id')
   })
 })
 

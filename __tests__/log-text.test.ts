@@ -163,3 +163,154 @@ describe('Redactor', () => {
     })
   })
 })
+
+describe('Redactor: secrets a server echoes HTML-escaped', () => {
+  const SECRET = "Kq7Zp2Wm&Xr4Tn8Vb'Hs6Jd3Lf"
+
+  function redactor(...secrets: string[]): Redactor {
+    const r = new Redactor()
+    for (const secret of secrets) r.add(secret)
+    return r
+  }
+
+  it.each([
+    ['as Spring and Go write it', 'Kq7Zp2Wm&amp;Xr4Tn8Vb&#39;Hs6Jd3Lf'],
+    ['as Python writes it', 'Kq7Zp2Wm&amp;Xr4Tn8Vb&#x27;Hs6Jd3Lf'],
+    ['in upper-case hex', 'Kq7Zp2Wm&#X26;Xr4Tn8Vb&#X27;Hs6Jd3Lf'],
+    ['with leading zeros', 'Kq7Zp2Wm&#00038;Xr4Tn8Vb&#039;Hs6Jd3Lf'],
+    ['without semicolons', 'Kq7Zp2Wm&ampXr4Tn8Vb&#39Hs6Jd3Lf'],
+    ['escaped twice', 'Kq7Zp2Wm&amp;amp;Xr4Tn8Vb&amp;#39;Hs6Jd3Lf'],
+    ['escaped four times', 'Kq7Zp2Wm&amp;amp;amp;amp;Xr4Tn8Vb&#39;Hs6Jd3Lf'],
+    ['with its letters as references', '&#75;&#x71;7Zp2Wm&amp;Xr4Tn8Vb&#39;Hs6Jd3L&#102;']
+  ])('cuts it out of quoted text %s', (_how, echo) => {
+    const r = redactor(SECRET)
+    expect(r.mentions(`Bad client credentials: ${echo}`)).toBe(true)
+    expect(r.quote(`Bad client credentials: ${echo}`, 200)).toBe('Bad client credentials: ***')
+  })
+
+  it('withholds text escaped more times than are undone', () => {
+    const echo = 'Kq7Zp2Wm&amp;amp;amp;amp;amp;Xr4Tn8Vb&#39;Hs6Jd3Lf'
+    const r = redactor(SECRET)
+    expect(r.quote(`got ${echo}`, 200)).toBe(WITHHELD)
+    expect(r.mentions(`got ${echo}`)).toBe(true)
+    expect(r.quote('got &amp;amp;amp;lt;', 200)).toBe('got <')
+    expect(r.quote('got &amp;amp;amp;amp;lt;', 200)).toBe(WITHHELD)
+  })
+
+  it('finds the secret under percent and HTML escapes in either order', () => {
+    const r = redactor(SECRET)
+    expect(r.mentions('x Kq7Zp2Wm%26amp%3BXr4Tn8Vb%26%2339%3BHs6Jd3Lf y')).toBe(true)
+    expect(r.mentions('x Kq7Zp2Wm&#37;26Xr4Tn8Vb&#37;27Hs6Jd3Lf y')).toBe(true)
+    expect(r.quote('x Kq7Zp2Wm%26amp%3BXr4Tn8Vb%26%2339%3BHs6Jd3Lf y', 200)).toBe(WITHHELD)
+  })
+
+  it('finds a secret of few letters under HTML escapes by its exact form', () => {
+    const r = redactor("a'b&c")
+    expect(r.mentions('x a&#39;b&amp;c y')).toBe(true)
+    expect(r.quote('x a&#39;b&amp;c y', 100)).toBe('x *** y')
+    expect(r.mentions('x a&#39;b y')).toBe(false)
+  })
+
+  it('cuts out a secret that contains an escape, echoed as it is or escaped', () => {
+    const secret = 'p&amp;ss-W0rd&#39;9'
+    const r = redactor(secret)
+    expect(r.quote(`raw ${secret} end`, 100)).toBe('raw *** end')
+    expect(r.quote('escaped p&amp;amp;ss-W0rd&amp;#39;9 end', 100)).toBe('escaped *** end')
+  })
+
+  it('shows other escaped text decoded, and sanitised after decoding', () => {
+    const r = redactor(SECRET)
+    expect(r.quote('a &lt;b&gt; &amp; &quot;c&quot;', 100)).toBe('a <b> & c')
+    expect(r.quote('line&#10;&#35;&#35;[stop-commands]x', 100)).toBe('line # #[stop-commands]x')
+  })
+})
+
+describe('Redactor: time linear in the values and the text', () => {
+  /** A redactor that counts its steps. */
+  function counting(): { r: Redactor; steps: () => number } {
+    let steps = 0
+    return { r: new Redactor(n => (steps += n)), steps: () => steps }
+  }
+
+  /** Letters and digits from a fixed linear congruential sequence: the same in every run. */
+  function pseudoRandom(length: number, seed = 1): string {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    let state = seed
+    let out = ''
+    for (let i = 0; i < length; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      out += alphabet[(state >>> 16) % alphabet.length]
+    }
+    return out
+  }
+
+  /** The steps to add `value` and then redact and check `text`. */
+  function stepsFor(value: string, text: string): number {
+    const { r, steps } = counting()
+    r.add(value)
+    expect(r.redact(text)).toContain('***')
+    expect(r.mentions(text)).toBe(true)
+    expect(r.mentions(pseudoRandom(text.length, 7))).toBe(false)
+    r.quote(text, 200)
+    return steps()
+  }
+
+  it.each([
+    ['A run of one letter, then random letters', (n: number) => 'A'.repeat((n * 8) / 13) + pseudoRandom((n * 5) / 13)],
+    ['random letters', (n: number) => pseudoRandom(n)],
+    ['one letter', (n: number) => 'A'.repeat(n)],
+    ['a short period', (n: number) => 'ab1'.repeat(n / 3)]
+  ])('%s: the steps grow in proportion to the length', (_shape, token) => {
+    const small = token(1_300 * 6)
+    const large = token(1_300 * 12)
+    const smallSteps = stepsFor(small, `echo ${small} and ${small.slice(0, 4_000)}`)
+    const largeSteps = stepsFor(large, `echo ${large} and ${large.slice(0, 8_000)}`)
+    // Quadratic work would take some 10^7 steps here, and four times as many for twice the length.
+    expect(smallSteps).toBeLessThan(60 * small.length)
+    expect(largeSteps).toBeLessThan(60 * large.length)
+    expect(largeSteps / smallSteps).toBeLessThan(2.2)
+  })
+
+  it('stores each distinct window of a skeleton once, at most as many as it has characters', () => {
+    const { r, steps } = counting()
+    const token = 'A'.repeat(4_000) + pseudoRandom(2_500)
+    r.add(token)
+    expect(r.stored).toEqual({ forms: 2, characters: 2 * token.length, windows: 3_251 - 750 })
+    // The token and its lower case; the skeleton's windows of 3,250 from its 3,251 starts, of which
+    // the first 751 are all A and one window.
+    expect(steps()).toBeLessThan(10 * token.length)
+    const same = new Redactor()
+    same.add('A'.repeat(6_500))
+    expect(same.stored).toEqual({ forms: 2, characters: 13_000, windows: 1 })
+  })
+
+  it('finds a long token among many short secrets in one pass per run length', () => {
+    const { r, steps } = counting()
+    for (let i = 0; i < 50; i++) r.add(pseudoRandom(64, i + 1))
+    const before = steps()
+    const text = pseudoRandom(6_400, 99)
+    expect(r.mentions(text)).toBe(false)
+    expect(steps() - before).toBeLessThan(60 * text.length)
+  })
+
+  it('keeps a form longer than 4,096 characters on its own, and finds it, its parts and its case', () => {
+    const token = `Tok-${pseudoRandom(5_000)}`
+    const r = new Redactor()
+    r.add(token)
+    r.add('short-secret-1')
+    expect(r.redact(`a ${token} b short-secret-1 c`)).toBe('a *** b *** c')
+    expect(r.redact(token.slice(1))).toBe(token.slice(1))
+    expect(r.mentions(`x ${token.toUpperCase()} y`)).toBe(true)
+    expect(r.overlaps(token.slice(100, 120).toLowerCase())).toBe(true)
+    expect(r.overlaps('no-such-part')).toBe(false)
+  })
+
+  it('redacts overlapping echoes of a periodic secret as one stretch', () => {
+    const r = new Redactor()
+    r.add('abab-abab')
+    expect(r.redact('xabab-abab-abab-ababy')).toBe('x***y')
+    expect(r.redact('abab-ababab-abab')).toBe('***')
+    r.add('xyz-12345')
+    expect(r.redact('xyz-12345xyz-12345')).toBe('******')
+  })
+})

@@ -1,6 +1,6 @@
 // Start-up and fan-out benchmark of the bundled action, run with the Node binary the runner uses.
 //
-//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,command,fan-out,bytes]
+//   node bench/bench.js [--node PATH] [--entry FILE] [--runs N] [--only load,success,command,mask,fan-out,bytes]
 //                       [--jobs N --rate R]... [--arrival auto|simultaneous|as-started]
 //                       [--rate-limit-wait SECONDS] [--out FILE]
 //
@@ -14,6 +14,11 @@
 //   bytes     JavaScript in dist/ that loads at start (the entry and the chunks it imports statically)
 //   command   a `datasaur-token` call (the script on PATH, as a later step runs it) that the keeper of
 //             `refresh: true` answers with a token already announced, as a ratio to `node -e 0`
+//   mask      masking and redacting the largest accepted values: a client_secret of the input's limit and
+//             the longest token the response cap lets through, added to a fresh Redactor (src/text), and a
+//             line holding both redacted; then (`quote`) a server text as long as the cap, holding both,
+//             quoted; in milliseconds of CPU time, each run in a fresh process (the code cold, as in a
+//             step), for three shapes of token
 // Start-up is judged by its ratio to bare Node measured in the same run, not in milliseconds, which depend
 // on the machine; the two commands of a pair alternate, so drift of the machine affects both alike.
 //
@@ -36,7 +41,7 @@
 // a run with other options writes no file unless given --out.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -53,6 +58,10 @@ const TARGETS = {
   successRatio: 2.8,
   commandRatio: 1.6,
   startBytes: 200_000,
+  /** Milliseconds to mask and redact the largest accepted token and client_secret, cold. */
+  maskMs: 50,
+  /** Milliseconds to quote a server text as long as the response cap that holds both, cold. */
+  quoteMs: 100,
   fanOutWallRatio: 2.0,
   /** A herd answered all at once needs more retries than one that arrives as it starts. */
   fanOutRequestsPerToken: { 'as-started': 2.5, simultaneous: 4.0 }
@@ -103,13 +112,13 @@ const rateLimitWait = args['rate-limit-wait'] === undefined ? undefined : positi
 const entry = resolve(args.entry ?? ACTION_ENTRY)
 const node = chooseNode()
 const figures = new Set(
-  (args.only ?? 'load,success,command,fan-out,bytes')
+  (args.only ?? 'load,success,command,mask,fan-out,bytes')
     .split(',')
     .filter(Boolean)
     .map(s => s.trim())
 )
 for (const figure of figures) {
-  if (!['load', 'success', 'command', 'fan-out', 'bytes'].includes(figure)) {
+  if (!['load', 'success', 'command', 'mask', 'fan-out', 'bytes'].includes(figure)) {
     fail(`Unknown figure '${figure}' in --only.`)
   }
 }
@@ -478,6 +487,83 @@ async function measureFanOut(configuration) {
   )
 }
 
+/** A number the source declares as `NAME = <digits>` (times 1024 when written so). */
+function sourceConstant(file, name) {
+  const match = readFileSync(join(ROOT, file), 'utf8').match(new RegExp(`${name} = (\\d+)( \\* 1024)?`))
+  if (!match) fail(`${file} declares no ${name}.`)
+  return Number(match[1]) * (match[2] ? 1024 : 1)
+}
+
+/**
+ * One line for one part of the `mask` runs: the worst shape's median, CPU time (which a busy machine
+ * inflates far less than elapsed time, and which counts the compiler's threads too) against the target.
+ */
+function reportMask(name, what, shapes, count, target) {
+  const medians = Object.entries(shapes).map(([shape, results]) => ({
+    shape,
+    cpu: median(results.map(result => result[name].cpu)),
+    wall: median(results.map(result => result[name].wall))
+  }))
+  const worst = medians.reduce((a, b) => (b.cpu > a.cpu ? b : a))
+  const each = medians.map(m => `${m.shape} ${ms(m.cpu)}`).join(', ')
+  console.log(
+    `${name}: ${what}: ${ms(worst.cpu)} of CPU time, ${ms(worst.wall)} elapsed (${worst.shape} token; ` +
+      `medians of ${count} fresh processes: ${each}) (target < ${target} ms) ${verdict(worst.cpu < target)}`
+  )
+  record({
+    name,
+    what,
+    result: `${ms(worst.cpu)} of CPU time, ${ms(worst.wall)} elapsed (${worst.shape} token)`,
+    target: `< ${target} ms`,
+    pass: worst.cpu < target,
+    values: Object.fromEntries(medians.map(m => [m.shape, { cpuMs: round(m.cpu, 1), wallMs: round(m.wall, 1) }]))
+  })
+}
+
+/**
+ * Compiles src/text (which imports nothing outside it) with TypeScript into a temporary directory and
+ * runs bench/mask.js on it, each run in a fresh Node process, `runs` (at most 9) times per shape of token.
+ */
+async function measureMask() {
+  const { default: ts } = await import('typescript')
+  const dir = mkdtempSync(join(tmpdir(), 'datasaur-bench-mask-'))
+  try {
+    const sourceDir = join(ROOT, 'src', 'text')
+    for (const file of readdirSync(sourceDir).filter(name => name.endsWith('.ts'))) {
+      const { outputText } = ts.transpileModule(readFileSync(join(sourceDir, file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }
+      })
+      writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), outputText)
+    }
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+    // The longest token: the response cap less the smallest JSON around it.
+    const tokenLength =
+      sourceConstant('src/exchange/token-request.ts', 'MAX_RESPONSE_BYTES') -
+      JSON.stringify({ access_token: '', token_type: 'bearer' }).length
+    const secretLength = sourceConstant('src/inputs.ts', 'CREDENTIAL_LENGTH_LIMIT')
+    const shapes = { run: [], random: [], same: [] }
+    const count = Math.min(runs, 9)
+    for (let i = 0; i < count; i++) {
+      for (const [shape, results] of Object.entries(shapes)) {
+        const argv = [join(ROOT, 'bench', 'mask.js'), dir, shape, String(tokenLength), String(secretLength)]
+        const result = spawnSync(node, argv, { encoding: 'utf8', env: bareEnv })
+        if (result.status !== 0) {
+          problem(`masking the ${shape} token exited with ${result.status}: ${result.stderr.trim()}`)
+          return
+        }
+        results.push(JSON.parse(result.stdout))
+      }
+    }
+    const sizes =
+      `a ${tokenLength.toLocaleString('en-US')}-character token and a ` +
+      `${secretLength.toLocaleString('en-US')}-character client_secret`
+    reportMask('mask', `${sizes} masked and a line holding both redacted`, shapes, count, TARGETS.maskMs)
+    reportMask('quote', `64 KiB of server text holding both quoted`, shapes, count, TARGETS.quoteMs)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** Relative specifiers of the static imports and re-exports of an ES module (not `import()`). */
 function staticImports(source) {
   const specifiers = []
@@ -524,6 +610,7 @@ console.log(`node ${nodeVersion(node)} (${node}), entry ${entry}${timed}; ${mach
 if (figures.has('load')) await measureLoad()
 if (figures.has('success')) await measureSuccess()
 if (figures.has('command')) await measureCommand()
+if (figures.has('mask')) await measureMask()
 if (figures.has('fan-out')) for (const configuration of fanOuts) await measureFanOut(configuration)
 if (figures.has('bytes')) measureBytes()
 // A run that failed unexpectedly stands for nothing: the file keeps the last run that completed.

@@ -25,8 +25,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(916);
-// EXTERNAL MODULE: ./src/text/log-text.ts
-var log_text = __webpack_require__(489);
+// EXTERNAL MODULE: ./src/text/log-text.ts + 1 modules
+var log_text = __webpack_require__(719);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __webpack_require__(30);
 ;// CONCATENATED MODULE: ./src/keeper/protocol.ts

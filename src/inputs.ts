@@ -42,6 +42,12 @@ const OTHER_HOST_HINT =
   `Datasaur also serves its API at ${OTHER_DOCUMENTED_BASE_URL}: if your workspace is there, set ` +
   `base_url: ${OTHER_DOCUMENTED_BASE_URL}.`
 
+/**
+ * The longest client_id or client_secret accepted, in characters. OAuth client credentials are
+ * rarely over 256 characters (Datasaur's are far shorter); a longer value is a file or a wrong secret
+ * pasted in, and is refused before any request, without being quoted.
+ */
+export const CREDENTIAL_LENGTH_LIMIT = 1024
 export const MAX_ATTEMPTS_LIMIT = 10
 export const TIMEOUT_SECONDS_LIMIT = 300
 export const RATE_LIMIT_WAIT_SECONDS_LIMIT = 900
@@ -88,8 +94,8 @@ export function getSettings(source: InputSource): Settings {
   if (clientSecret) source.setSecret(clientSecret)
   // The runner fills in action.yml's defaults; an input set to '' explicitly gets the default too.
   const read = (name: InputName): string => source.getInput(name) || (INPUT_DEFAULTS[name] ?? '')
-  const clientId = required('client_id', read('client_id'))
-  required('client_secret', clientSecret)
+  const clientId = bounded('client_id', required('client_id', read('client_id')))
+  bounded('client_secret', required('client_secret', clientSecret))
 
   const tokenUrlInput = read('token_url')
   const baseUrlInput = read('base_url')
@@ -132,6 +138,19 @@ function required(name: InputName, value: string): string {
       name,
       `Input '${name}' is required but was empty. If it comes from a secret or variable, make sure it ` +
         'is defined and available to this workflow (secrets are not passed to workflows triggered from forks).'
+    )
+  }
+  return value
+}
+
+function bounded(name: 'client_id' | 'client_secret', value: string): string {
+  // Characters, not UTF-16 units: a value of astral characters counts each once.
+  const length = value.length > CREDENTIAL_LENGTH_LIMIT ? Array.from(value).length : value.length
+  if (length > CREDENTIAL_LENGTH_LIMIT) {
+    throw new InputError(
+      name,
+      `Input '${name}' is ${length} characters long, more than the ${CREDENTIAL_LENGTH_LIMIT} a client credential ` +
+        `can be; check that the ${name} secret holds the credential alone.`
     )
   }
   return value

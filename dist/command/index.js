@@ -5,20 +5,451 @@ var __webpack_exports__ = {};
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/text/encoding.ts
 function formEncode(value) {
-    return new URLSearchParams([['', value]]).toString().slice(1);
+    const wellFormed = value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+    return encodeURIComponent(wellFormed).replace(/[!'()~]|%20/g, c => c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 function percentDecode(text) {
-    return text.replace(/(%[0-9A-Fa-f]{2})+/g, run => {
-        try {
-            return decodeURIComponent(run);
+    return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, run => {
+        const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+        let out = '';
+        for (let i = 0; i < bytes.length;) {
+            const length = utf8SequenceLength(bytes, i);
+            out += length ? bytes.toString('utf8', i, i + length) : run.slice(3 * i, 3 * i + 3);
+            i += length || 1;
         }
-        catch {
-            return run;
-        }
+        return out;
     });
+}
+function utf8SequenceLength(bytes, i) {
+    const lead = bytes[i];
+    if (lead < 0x80)
+        return 1;
+    let length;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3;
+        if (lead === 0xe0)
+            low = 0xa0;
+        if (lead === 0xed)
+            high = 0x9f;
+    }
+    else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4;
+        if (lead === 0xf0)
+            low = 0x90;
+        if (lead === 0xf4)
+            high = 0x8f;
+    }
+    else
+        return 0;
+    for (let k = 1; k < length; k++) {
+        const byte = bytes[i + k];
+        if (!(byte >= (k === 1 ? low : 0x80) && byte <= (k === 1 ? high : 0xbf)))
+            return 0;
+    }
+    return length;
+}
+const NAMED_REFERENCES = new Map([
+    ['amp', '&'],
+    ['AMP', '&'],
+    ['lt', '<'],
+    ['LT', '<'],
+    ['gt', '>'],
+    ['GT', '>'],
+    ['quot', '"'],
+    ['QUOT', '"'],
+    ['apos', "'"],
+    ['COPY', '\u00a9'],
+    ['REG', '\u00ae'],
+    ...('nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 ' +
+        'acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml ' +
+        'Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde ' +
+        'Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ' +
+        'ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide ' +
+        'oslash ugrave uacute ucirc uuml yacute thorn yuml')
+        .split(' ')
+        .map((name, i) => [name, String.fromCharCode(0xa0 + i)])
+]);
+const LONGEST_NAME = 6;
+function htmlDecode(text) {
+    return text.replace(/&(?:#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));?|([A-Za-z][A-Za-z0-9]*)(;?))/g, (reference, hex, decimal, name, semicolon) => {
+        if (name === undefined)
+            return codePoint(hex === undefined ? parseInt(decimal, 10) : parseInt(hex, 16));
+        for (let length = Math.min(name.length, LONGEST_NAME); length > 0; length--) {
+            const character = NAMED_REFERENCES.get(name.slice(0, length));
+            if (character !== undefined)
+                return character + reference.slice(1 + length + (length === name.length ? semicolon.length : 0));
+        }
+        return reference;
+    });
+}
+function codePoint(value) {
+    const valid = value > 0 && value <= 0x10ffff && !(value >= 0xd800 && value <= 0xdfff);
+    return valid ? String.fromCodePoint(value) : '\ufffd';
+}
+
+;// CONCATENATED MODULE: ./src/text/search.ts
+const NO_COUNT = () => undefined;
+class Pattern {
+    value;
+    count;
+    border;
+    constructor(value, count = NO_COUNT) {
+        this.value = value;
+        this.count = count;
+    }
+    borders() {
+        if (this.border)
+            return this.border;
+        const { value } = this;
+        const border = new Int32Array(value.length);
+        let steps = 0;
+        for (let i = 1, k = 0; i < value.length; i++) {
+            while (k > 0 && value.charCodeAt(i) !== value.charCodeAt(k)) {
+                k = border[k - 1];
+                steps++;
+            }
+            if (value.charCodeAt(i) === value.charCodeAt(k))
+                k++;
+            border[i] = k;
+            steps++;
+        }
+        this.count(steps);
+        this.border = border;
+        return border;
+    }
+    search(text, found) {
+        const { value } = this;
+        const length = value.length;
+        if (length === 0) {
+            found(0);
+            return;
+        }
+        const border = this.borders();
+        let steps = 0;
+        for (let i = 0, k = 0; i < text.length; i++) {
+            while (k > 0 && text.charCodeAt(i) !== value.charCodeAt(k)) {
+                k = border[k - 1];
+                steps++;
+            }
+            steps++;
+            if (text.charCodeAt(i) === value.charCodeAt(k))
+                k++;
+            if (k === length) {
+                if (found(i + 1 - length))
+                    break;
+                k = border[k - 1];
+            }
+        }
+        this.count(steps);
+    }
+    occursIn(text) {
+        if (this.value.length > text.length)
+            return false;
+        let found = false;
+        this.search(text, () => (found = true));
+        return found;
+    }
+}
+const P1 = 67108859;
+const P2 = 67108837;
+function randomBase(prime) {
+    return 256 + Math.floor(Math.random() * (prime - 512));
+}
+function leadingWeight(base, prime, length) {
+    let weight = 1;
+    for (let i = 1; i < length; i++)
+        weight = (weight * base) % prime;
+    return weight;
+}
+class SharedRuns {
+    count;
+    groups = new Map();
+    pending = new Map();
+    constructor(count = NO_COUNT) {
+        this.count = count;
+    }
+    add(value, length) {
+        const pending = this.pending.get(length);
+        if (pending)
+            pending.push(value);
+        else
+            this.pending.set(length, [value]);
+    }
+    store(longest) {
+        for (const [length, values] of this.pending) {
+            if (length > longest)
+                continue;
+            this.pending.delete(length);
+            let table = this.groups.get(length);
+            if (!table) {
+                table = new WindowTable(length);
+                this.groups.set(length, table);
+            }
+            for (const value of values)
+                this.count(value.length + table.add(value));
+        }
+    }
+    get size() {
+        this.store(Infinity);
+        let size = 0;
+        for (const table of this.groups.values())
+            size += table.size;
+        return size;
+    }
+    sharedWith(text) {
+        this.store(text.length);
+        for (const table of this.groups.values()) {
+            if (text.length < table.length)
+                continue;
+            const { shared, steps } = table.sharedWith(text);
+            this.count(text.length + steps);
+            if (shared)
+                return true;
+        }
+        return false;
+    }
+}
+class WindowTable {
+    length;
+    b1 = randomBase(P1);
+    b2 = randomBase(P2);
+    w1;
+    w2;
+    sources = [];
+    size = 0;
+    probes = 0;
+    slots = new Int32Array(4 * 1024);
+    constructor(length) {
+        this.length = length;
+        this.w1 = leadingWeight(this.b1, P1, length);
+        this.w2 = leadingWeight(this.b2, P2, length);
+    }
+    add(value) {
+        const index = this.sources.push(value) - 1;
+        const hashes = this.hashes(value);
+        const probes = this.probes;
+        this.grow(hashes.length / 2);
+        for (let start = 0; start < hashes.length / 2; start++) {
+            const slot = this.find(hashes[2 * start], hashes[2 * start + 1]);
+            if (this.slots[slot + 3] === 0)
+                this.store(slot, hashes[2 * start], hashes[2 * start + 1], index, start + 1);
+        }
+        return this.probes - probes;
+    }
+    sharedWith(text) {
+        const { length } = this;
+        const hashes = this.hashes(text);
+        const probes = this.probes;
+        let steps = 0;
+        let shared = false;
+        for (let start = 0; start < hashes.length / 2 && !shared; start++) {
+            const slot = this.find(hashes[2 * start], hashes[2 * start + 1]);
+            if (this.slots[slot + 3] === 0)
+                continue;
+            const source = this.sources[this.slots[slot + 2]];
+            const from = this.slots[slot + 3] - 1;
+            steps += length;
+            shared = text.slice(start, start + length) === source.slice(from, from + length);
+        }
+        return { shared, steps: steps + this.probes - probes };
+    }
+    store(slot, h1, h2, index, start) {
+        this.slots[slot] = h1;
+        this.slots[slot + 1] = h2;
+        this.slots[slot + 2] = index;
+        this.slots[slot + 3] = start;
+        this.size++;
+    }
+    find(h1, h2) {
+        const { slots } = this;
+        const wrap = slots.length - 1;
+        let slot = (4 * (h1 ^ Math.imul(h2, 0x9e3779b1))) & wrap;
+        this.probes++;
+        while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) {
+            slot = (slot + 4) & wrap;
+            this.probes++;
+        }
+        return slot;
+    }
+    grow(more) {
+        let capacity = this.slots.length / 4;
+        if (2 * (this.size + more) <= capacity)
+            return;
+        while (2 * (this.size + more) > capacity)
+            capacity *= 2;
+        const old = this.slots;
+        this.slots = new Int32Array(4 * capacity);
+        this.size = 0;
+        for (let i = 0; i < old.length; i += 4) {
+            if (old[i + 3] !== 0)
+                this.store(this.find(old[i], old[i + 1]), old[i], old[i + 1], old[i + 2], old[i + 3]);
+        }
+    }
+    hashes(text) {
+        const { length, b1, b2, w1, w2 } = this;
+        const hashes = new Int32Array(2 * Math.max(0, text.length - length + 1));
+        let h1 = 0;
+        let h2 = 0;
+        for (let i = 0; i < text.length; i++) {
+            const incoming = text.charCodeAt(i);
+            const outgoing = i >= length ? text.charCodeAt(i - length) : 0;
+            h1 = h1 - outgoing * w1;
+            h1 -= Math.floor(h1 / P1) * P1;
+            h1 = h1 * b1 + incoming;
+            h1 -= Math.floor(h1 / P1) * P1;
+            if (h1 < 0)
+                h1 += P1;
+            else if (h1 >= P1)
+                h1 -= P1;
+            h2 = h2 - outgoing * w2;
+            h2 -= Math.floor(h2 / P2) * P2;
+            h2 = h2 * b2 + incoming;
+            h2 -= Math.floor(h2 / P2) * P2;
+            if (h2 < 0)
+                h2 += P2;
+            else if (h2 >= P2)
+                h2 -= P2;
+            if (i + 1 >= length) {
+                hashes[2 * (i + 1 - length)] = h1;
+                hashes[2 * (i + 1 - length) + 1] = h2;
+            }
+        }
+        return hashes;
+    }
+}
+const CODES = 0x10000;
+class Dictionary {
+    count;
+    words = new Set();
+    trie;
+    constructor(count = NO_COUNT) {
+        this.count = count;
+    }
+    get size() {
+        return this.words.size;
+    }
+    values() {
+        return this.words.values();
+    }
+    add(value) {
+        if (!value || this.words.has(value))
+            return;
+        this.words.add(value);
+        this.trie = undefined;
+    }
+    search(text, found) {
+        const trie = (this.trie ??= this.build());
+        const { fail, longest, root } = trie;
+        let steps = 0;
+        let state = 0;
+        for (let i = 0; i < text.length; i++) {
+            const code = text.charCodeAt(i);
+            let target = state === 0 ? root[code] : child(trie, state, code);
+            while (target === 0 && state !== 0) {
+                state = fail[state];
+                target = child(trie, state, code);
+                steps++;
+            }
+            state = target;
+            steps++;
+            if (longest[state] > 0 && found(i + 1, longest[state]))
+                break;
+        }
+        this.count(steps);
+    }
+    occursIn(text) {
+        let found = false;
+        this.search(text, () => (found = true));
+        return found;
+    }
+    build() {
+        let size = 1;
+        for (const word of this.words)
+            size += word.length;
+        const trie = {
+            firstCode: new Int32Array(size).fill(-1),
+            firstChild: new Int32Array(size),
+            root: new Int32Array(CODES),
+            more: new Map(),
+            branches: new Uint8Array(size),
+            fail: new Int32Array(size),
+            longest: new Int32Array(size)
+        };
+        const parent = new Int32Array(size);
+        const code = new Int32Array(size);
+        const depth = new Int32Array(size);
+        const word = new Int32Array(size);
+        let states = 1;
+        let deepest = 0;
+        for (const value of this.words) {
+            let state = 0;
+            for (let i = 0; i < value.length; i++) {
+                const c = value.charCodeAt(i);
+                let next = child(trie, state, c);
+                if (next === 0) {
+                    next = states++;
+                    if (state === 0)
+                        trie.root[c] = next;
+                    else if (trie.firstCode[state] === -1) {
+                        trie.firstCode[state] = c;
+                        trie.firstChild[state] = next;
+                    }
+                    else {
+                        trie.more.set(state * CODES + c, next);
+                        trie.branches[state] = 1;
+                    }
+                    parent[next] = state;
+                    code[next] = c;
+                    depth[next] = i + 1;
+                }
+                state = next;
+            }
+            word[state] = value.length;
+            deepest = Math.max(deepest, value.length);
+        }
+        const first = new Int32Array(deepest + 2);
+        for (let state = 0; state < states; state++)
+            first[depth[state] + 1]++;
+        for (let d = 1; d < first.length; d++)
+            first[d] += first[d - 1];
+        const byDepth = new Int32Array(states);
+        for (let state = 0; state < states; state++)
+            byDepth[first[depth[state]]++] = state;
+        const { fail, longest } = trie;
+        let steps = size + states;
+        for (const state of byDepth) {
+            let link = 0;
+            if (parent[state] !== 0) {
+                let candidate = fail[parent[state]];
+                let target = child(trie, candidate, code[state]);
+                while (target === 0 && candidate !== 0) {
+                    candidate = fail[candidate];
+                    target = child(trie, candidate, code[state]);
+                    steps++;
+                }
+                link = target;
+            }
+            fail[state] = link;
+            longest[state] = word[state] || longest[link];
+        }
+        this.count(steps);
+        return trie;
+    }
+}
+function child(trie, state, code) {
+    if (state === 0)
+        return trie.root[code];
+    if (trie.firstCode[state] === code)
+        return trie.firstChild[state];
+    return trie.branches[state] ? (trie.more.get(state * CODES + code) ?? 0) : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/text/log-text.ts
+
 
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
 function breakLegacyCommands(text) {
@@ -63,47 +494,156 @@ function skeleton(text) {
 const MIN_SANITIZED_FORM = 4;
 const MIN_SKELETON = 6;
 const MIN_SHARED_RUN = 8;
-function skeletonRuns(letters) {
-    const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)));
-    return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length));
+function sharedRunLength(letters) {
+    return Math.min(letters, Math.max(MIN_SHARED_RUN, Math.ceil(letters / 2)));
 }
+const MAX_DECODING_DEPTH = 4;
+const LONG_FORM = 4096;
+const DECODERS = [percentDecode, htmlDecode];
 const WITHHELD = '[withheld: it repeats a secret]';
 class Redactor {
-    forms = new Set();
-    skeletons = new Set();
+    count;
+    forms;
+    longForms = new Map();
+    lowerForms;
+    longLowerForms = new Map();
+    skeletons;
+    constructor(count = NO_COUNT) {
+        this.count = count;
+        this.forms = new Dictionary(count);
+        this.lowerForms = new Dictionary(count);
+        this.skeletons = new SharedRuns(count);
+    }
     add(secret) {
         if (!secret)
             return;
         for (const form of echoForms(secret)) {
-            this.forms.add(form);
+            this.addForm(form);
             const sanitized = logSafe(form, Infinity);
             if (sanitized.length >= MIN_SANITIZED_FORM)
-                this.forms.add(sanitized);
+                this.addForm(sanitized);
         }
         const letters = skeleton(secret);
         if (letters.length >= MIN_SKELETON)
-            for (const run of skeletonRuns(letters))
-                this.skeletons.add(run);
+            this.skeletons.add(letters, sharedRunLength(letters.length));
+    }
+    addForm(form) {
+        const lower = form.toLowerCase();
+        if (form.length <= LONG_FORM) {
+            this.forms.add(form);
+            this.lowerForms.add(lower);
+            return;
+        }
+        if (!this.longForms.has(form))
+            this.longForms.set(form, new Pattern(form, this.count));
+        if (!this.longLowerForms.has(lower))
+            this.longLowerForms.set(lower, new Pattern(lower, this.count));
+    }
+    get stored() {
+        const all = [
+            ...this.forms.values(),
+            ...this.lowerForms.values(),
+            ...this.longForms.keys(),
+            ...this.longLowerForms.keys()
+        ];
+        const characters = all.reduce((sum, form) => sum + form.length, 0);
+        return { forms: all.length, characters, windows: this.skeletons.size };
     }
     redact(text) {
-        const forms = [...this.forms].sort((a, b) => b.length - a.length);
-        return forms.reduce((out, form) => out.split(form).join('***'), text);
+        const found = [];
+        this.forms.search(text, (end, length) => {
+            found.push(end - length, end);
+            return false;
+        });
+        for (const pattern of this.longForms.values()) {
+            const { length } = pattern.value;
+            if (length > text.length)
+                continue;
+            pattern.search(text, start => {
+                found.push(start, start + length);
+                return false;
+            });
+        }
+        if (found.length === 0)
+            return text;
+        return cover(text, found, this.count);
     }
     mentions(text) {
-        const candidates = [text, percentDecode(text)];
-        const lower = candidates.map(value => value.toLowerCase());
-        const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())));
-        return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)));
+        const decoded = decodings(text, this.count);
+        return decoded === undefined || decoded.some(value => this.mentionedIn(value));
+    }
+    mentionedIn(value) {
+        const lower = value.toLowerCase();
+        if (this.lowerForms.occursIn(lower))
+            return true;
+        for (const pattern of this.longLowerForms.values())
+            if (pattern.occursIn(lower))
+                return true;
+        return this.skeletons.sharedWith(skeleton(value));
     }
     overlaps(text) {
-        const lower = text.toLowerCase();
-        return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower));
+        if (this.mentions(text))
+            return true;
+        const part = new Pattern(text.toLowerCase(), this.count);
+        for (const lower of [...this.lowerForms.values(), ...this.longLowerForms.keys()])
+            if (part.occursIn(lower))
+                return true;
+        return false;
     }
     quote(text, maxLength) {
-        if (this.mentions(this.redact(text)))
+        let decoded = this.redact(text);
+        for (let depth = 0;; depth++) {
+            const next = htmlDecode(decoded);
+            if (next === decoded)
+                break;
+            if (depth === MAX_DECODING_DEPTH)
+                return WITHHELD;
+            decoded = this.redact(next);
+        }
+        if (this.mentions(decoded))
             return WITHHELD;
-        return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength);
+        return truncate(this.redact(logSafe(decoded, Infinity)), maxLength);
     }
+}
+function cover(text, found, count) {
+    const ends = new Int32Array(text.length);
+    for (let k = 0; k < found.length; k += 2)
+        ends[found[k]] = Math.max(ends[found[k]], found[k + 1]);
+    let out = '';
+    let kept = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (ends[i] === 0)
+            continue;
+        let end = ends[i];
+        for (let j = i + 1; j < end; j++)
+            end = Math.max(end, ends[j]);
+        out += `${text.slice(kept, i)}***`;
+        kept = end;
+        i = end - 1;
+    }
+    count(text.length + found.length / 2);
+    return out + text.slice(kept);
+}
+function decodings(text, count) {
+    const seen = new Set([text]);
+    let layer = [text];
+    for (let depth = 0; layer.length > 0; depth++) {
+        const next = [];
+        for (const value of layer) {
+            for (const decode of DECODERS) {
+                const decoded = decode(value);
+                count(value.length);
+                if (seen.has(decoded))
+                    continue;
+                if (depth === MAX_DECODING_DEPTH)
+                    return undefined;
+                seen.add(decoded);
+                next.push(decoded);
+            }
+        }
+        layer = next;
+    }
+    return [...seen];
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"

@@ -8,7 +8,8 @@
  * through `neutralizeLine`.
  */
 
-import { formEncode, percentDecode } from './encoding.js'
+import { formEncode, htmlDecode, percentDecode } from './encoding.js'
+import { Dictionary, NO_COUNT, Pattern, SharedRuns, type CountSteps } from './search.js'
 
 /** Printable ASCII without `"` and `\`: the characters RFC 6749 §5.2 allows in `error_description`. */
 const UNSAFE_CHARACTERS = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
@@ -89,11 +90,27 @@ const MIN_SKELETON = 6
  */
 const MIN_SHARED_RUN = 8
 
-/** The runs of a secret's skeleton that, found in a text, mean the text repeats part of the secret. */
-function skeletonRuns(letters: string): string[] {
-  const length = Math.min(letters.length, Math.max(MIN_SHARED_RUN, Math.ceil(letters.length / 2)))
-  return Array.from({ length: letters.length - length + 1 }, (_, i) => letters.slice(i, i + length))
+/** How many letters and digits in a row of a secret's skeleton a text must share to repeat it. */
+function sharedRunLength(letters: number): number {
+  return Math.min(letters, Math.max(MIN_SHARED_RUN, Math.ceil(letters / 2)))
 }
+
+/**
+ * How many layers of escaping are undone before a text is judged: a server may escape text it
+ * escaped already (`&amp;#39;`). A text that still decodes further is withheld, since what it hides
+ * cannot be checked.
+ */
+const MAX_DECODING_DEPTH = 4
+
+/**
+ * Forms longer than this (those of a long token) are searched for one by one, each in time linear
+ * in the text and only in texts at least as long; the shorter ones all at once. A trie of a long
+ * form would cost a state per character, for a form that only a text as long can contain.
+ */
+const LONG_FORM = 4096
+
+/** The decoders a server's text is read back with, besides the JSON forms of `echoForms`. */
+const DECODERS = [percentDecode, htmlDecode]
 
 /** Said instead of server text that repeats a secret in a form that could not be cut out exactly. */
 export const WITHHELD = '[withheld: it repeats a secret]'
@@ -102,50 +119,174 @@ export const WITHHELD = '[withheld: it repeats a secret]'
  * The values that must never reach the log, and every form a server may echo them in. Messages are
  * redacted before server text is sanitised (exact forms) and after (the forms sanitising leaves), so
  * an escaped or normalised echo cannot survive as its sanitised skeleton.
+ *
+ * Every operation takes time linear in the lengths of the values and of the text (a value may be a
+ * token as long as the response cap allows): all forms are found in one Aho-Corasick pass
+ * (`Dictionary`), and a shared run of a skeleton by rolling hashes of its windows (`SharedRuns`). `count`, when given, is
+ * told the steps each operation took.
  */
 export class Redactor {
-  private readonly forms = new Set<string>()
-  /** Runs of the secrets' letters and digits (see `skeletonRuns`). */
-  private readonly skeletons = new Set<string>()
+  /** The exact forms, for `redact`: the short ones in one dictionary, each long one on its own. */
+  private readonly forms: Dictionary
+  private readonly longForms = new Map<string, Pattern>()
+  /** The forms in lower case, for `mentions`, which ignores case. */
+  private readonly lowerForms: Dictionary
+  private readonly longLowerForms = new Map<string, Pattern>()
+  /** Runs of the secrets' letters and digits (see `sharedRunLength`). */
+  private readonly skeletons: SharedRuns
+
+  constructor(private readonly count: CountSteps = NO_COUNT) {
+    this.forms = new Dictionary(count)
+    this.lowerForms = new Dictionary(count)
+    this.skeletons = new SharedRuns(count)
+  }
 
   add(secret: string): void {
     if (!secret) return
     for (const form of echoForms(secret)) {
-      this.forms.add(form)
+      this.addForm(form)
       const sanitized = logSafe(form, Infinity)
-      if (sanitized.length >= MIN_SANITIZED_FORM) this.forms.add(sanitized)
+      if (sanitized.length >= MIN_SANITIZED_FORM) this.addForm(sanitized)
     }
     const letters = skeleton(secret)
-    if (letters.length >= MIN_SKELETON) for (const run of skeletonRuns(letters)) this.skeletons.add(run)
+    if (letters.length >= MIN_SKELETON) this.skeletons.add(letters, sharedRunLength(letters.length))
   }
 
-  /** Every known form of every secret replaced with `***`, longest first so no tail survives. */
+  private addForm(form: string): void {
+    const lower = form.toLowerCase()
+    // Stryker disable next-line all: either way finds the form; the limit only saves a trie of a long one.
+    if (form.length <= LONG_FORM) {
+      this.forms.add(form)
+      this.lowerForms.add(lower)
+      return
+    }
+    if (!this.longForms.has(form)) this.longForms.set(form, new Pattern(form, this.count))
+    if (!this.longLowerForms.has(lower)) this.longLowerForms.set(lower, new Pattern(lower, this.count))
+  }
+
+  /** What is stored: the distinct forms, their characters in all, and the distinct skeleton windows. */
+  get stored(): { forms: number; characters: number; windows: number } {
+    const all = [
+      ...this.forms.values(),
+      ...this.lowerForms.values(),
+      ...this.longForms.keys(),
+      ...this.longLowerForms.keys()
+    ]
+    const characters = all.reduce((sum, form) => sum + form.length, 0)
+    return { forms: all.length, characters, windows: this.skeletons.size }
+  }
+
+  /**
+   * Every known form of every secret replaced with `***`: all forms are found in the text as given,
+   * and each stretch they cover, overlapping ones merged, becomes one `***`, so no tail of a longer
+   * form survives a shorter one.
+   */
   redact(text: string): string {
-    const forms = [...this.forms].sort((a, b) => b.length - a.length)
-    return forms.reduce((out, form) => out.split(form).join('***'), text)
+    /** Where each form found starts and ends, in pairs. */
+    const found: number[] = []
+    this.forms.search(text, (end, length) => {
+      found.push(end - length, end)
+      return false
+    })
+    for (const pattern of this.longForms.values()) {
+      const { length } = pattern.value
+      if (length > text.length) continue
+      pattern.search(text, start => {
+        found.push(start, start + length)
+        return false
+      })
+    }
+    if (found.length === 0) return text
+    return cover(text, found, this.count)
   }
 
-  /** Whether `text` repeats a secret in any form, decoded or not, whatever its case. */
+  /**
+   * Whether `text` repeats a secret in any form, whatever its case: as it is, or with up to
+   * `MAX_DECODING_DEPTH` layers of percent and HTML escapes undone, in any order. A text with more
+   * layers than that counts as repeating one, since it cannot be checked.
+   */
   mentions(text: string): boolean {
-    const candidates = [text, percentDecode(text)]
-    const lower = candidates.map(value => value.toLowerCase())
-    const exact = [...this.forms].some(form => lower.some(value => value.includes(form.toLowerCase())))
-    return exact || candidates.some(value => [...this.skeletons].some(s => skeleton(value).includes(s)))
+    const decoded = decodings(text, this.count)
+    return decoded === undefined || decoded.some(value => this.mentionedIn(value))
+  }
+
+  private mentionedIn(value: string): boolean {
+    const lower = value.toLowerCase()
+    if (this.lowerForms.occursIn(lower)) return true
+    for (const pattern of this.longLowerForms.values()) if (pattern.occursIn(lower)) return true
+    return this.skeletons.sharedWith(skeleton(value))
   }
 
   /** Whether `text` is part of a secret, or a secret part of it: then no part of it may be shown. */
   overlaps(text: string): boolean {
-    const lower = text.toLowerCase()
-    return this.mentions(text) || [...this.forms].some(form => form.toLowerCase().includes(lower))
+    if (this.mentions(text)) return true
+    const part = new Pattern(text.toLowerCase(), this.count)
+    for (const lower of [...this.lowerForms.values(), ...this.longLowerForms.keys()])
+      if (part.occursIn(lower)) return true
+    return false
   }
 
   /**
-   * Server text made fit for a message: redacted, sanitised, redacted again, and withheld entirely
-   * when it still repeats a secret in some form that could not be cut out. Shortened last, so that
-   * no part of a secret is left at the cut.
+   * Server text made fit for a message: HTML escapes undone, layer by layer, with every form of a
+   * secret cut out before and after each layer (a secret may itself contain `&amp;`); then sanitised
+   * and redacted again. It is withheld entirely when it still repeats a secret in some form that
+   * could not be cut out. Shortened last, so that no part of a secret is left at the cut.
    */
   quote(text: string, maxLength: number): string {
-    if (this.mentions(this.redact(text))) return WITHHELD
-    return truncate(this.redact(logSafe(this.redact(text), Infinity)), maxLength)
+    let decoded = this.redact(text)
+    for (let depth = 0; ; depth++) {
+      const next = htmlDecode(decoded)
+      if (next === decoded) break
+      if (depth === MAX_DECODING_DEPTH) return WITHHELD
+      decoded = this.redact(next)
+    }
+    if (this.mentions(decoded)) return WITHHELD
+    return truncate(this.redact(logSafe(decoded, Infinity)), maxLength)
   }
+}
+
+/**
+ * `text` with each stretch that the pairs of starts and ends in `found` cover, overlapping ones
+ * merged, replaced with `***`; in one pass over the text.
+ */
+function cover(text: string, found: number[], count: CountSteps): string {
+  /** For each position, the end of the longest form found starting there (0 if none). */
+  const ends = new Int32Array(text.length)
+  for (let k = 0; k < found.length; k += 2) ends[found[k]] = Math.max(ends[found[k]], found[k + 1])
+  let out = ''
+  let kept = 0
+  for (let i = 0; i < text.length; i++) {
+    if (ends[i] === 0) continue
+    let end = ends[i]
+    for (let j = i + 1; j < end; j++) end = Math.max(end, ends[j])
+    out += `${text.slice(kept, i)}***`
+    kept = end
+    i = end - 1
+  }
+  count(text.length + found.length / 2)
+  return out + text.slice(kept)
+}
+
+/**
+ * `text` and what undoing up to `MAX_DECODING_DEPTH` layers of escapes, with the decoders in any
+ * order, makes of it, each distinct value once; undefined when a further layer would still change one.
+ */
+function decodings(text: string, count: CountSteps): string[] | undefined {
+  const seen = new Set([text])
+  let layer = [text]
+  for (let depth = 0; layer.length > 0; depth++) {
+    const next: string[] = []
+    for (const value of layer) {
+      for (const decode of DECODERS) {
+        const decoded = decode(value)
+        count(value.length)
+        if (seen.has(decoded)) continue
+        if (depth === MAX_DECODING_DEPTH) return undefined
+        seen.add(decoded)
+        next.push(decoded)
+      }
+    }
+    layer = next
+  }
+  return [...seen]
 }
