@@ -403,10 +403,29 @@ describe('rate limits', () => {
     expect(result.code).toBe(1)
     expect(server.requests).toHaveLength(3)
     expect(errorOf(result)).toBe(
-      `The token endpoint ${server.tokenUrl} answered HTTP 429. The endpoint kept asking to wait (Retry-After) ` +
-        'for more than 5 s (rate_limit_wait_seconds); gave up after 3 attempts.'
+      `The token endpoint ${server.tokenUrl} answered HTTP 429. The server asked to wait 2 s (Retry-After), ` +
+        'but only 1 s of the 5 s of rate_limit_wait_seconds were left; gave up after 3 attempts in 4 s. Raise ' +
+        'rate_limit_wait_seconds, or re-run the job later.'
     )
     expectNothingPublished(result)
+  })
+
+  it('honours a Retry-After that fits rate_limit_wait_seconds, however high the jitter draws', async () => {
+    let now = Date.now()
+    const sleeps: number[] = []
+    const sleep = async (ms: number) => void (sleeps.push(ms), (now += ms))
+    const clock = { now: () => now, sleep, random: () => 0.999999 }
+    const server = await tokenServer({ replies: [json(429, {}, { 'Retry-After': '1' })] })
+    const result = await runInProcess(
+      { ...CLIENT, base_url: server.baseUrl, rate_limit_wait_seconds: '1.5' },
+      { clock }
+    )
+
+    expect(result.code).toBe(0)
+    expect(server.requests).toHaveLength(2)
+    // The draw over [1 s, 2 s] is cut to what is left of the 1.5 s: 1.499 s at most.
+    expect(sleeps).toEqual([1499])
+    expect(result.outputs.access_token).toBe(server.issuedTokens[0])
   })
 })
 

@@ -3463,13 +3463,19 @@ function backoffCeilingMs(failedAttempts) {
 function backoffDelayMs(failedAttempts, random) {
     return Math.floor(random() * backoffCeilingMs(failedAttempts));
 }
-function retryDelayMs(failedAttempts, retryAfterMs, random) {
+function retryDelayMs(failedAttempts, retryAfterMs, random, limitMs = Infinity) {
     if (retryAfterMs === undefined)
         return backoffDelayMs(failedAttempts, random);
-    const ceiling = backoffCeilingMs(failedAttempts);
+    const ceiling = Math.min(backoffCeilingMs(failedAttempts), limitMs);
     if (retryAfterMs >= ceiling)
         return retryAfterMs;
     return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs));
+}
+function tenthsUp(ms) {
+    return Math.ceil(ms / 100) / 10;
+}
+function tenthsDown(ms) {
+    return Math.floor(ms / 100) / 10;
 }
 function parseRetryAfterMs(value, nowMs) {
     if (!value)
@@ -3538,7 +3544,8 @@ async function withRetries(attempt, options) {
                     `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
                     `gave up after ${made}, re-run the job later.`);
             }
-            const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random);
+            const leftMs = rateLimitBudgetMs - (nowMs - startedMs);
+            const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random, leftMs);
             const notice = { attempt: counted + 1, maxAttempts, reason: error.options.reason, delayMs };
             if (retryAfterMs === undefined) {
                 counted++;
@@ -3549,11 +3556,13 @@ async function withRetries(attempt, options) {
                 options.onRetry(notice);
             }
             else {
-                const usedMs = nowMs + delayMs - startedMs;
-                if (usedMs > rateLimitBudgetMs) {
-                    throw new errors/* ActionError */.lZ(`${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
-                        `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`);
+                if (retryAfterMs > leftMs) {
+                    throw new errors/* ActionError */.lZ(`${error.message} The server asked to wait ${tenthsUp(retryAfterMs)} s (Retry-After), but only ` +
+                        `${tenthsDown(Math.max(0, leftMs))} s of the ${rateLimitBudgetMs / 1000} s of rate_limit_wait_seconds ` +
+                        `were left; gave up after ${made} in ${tenthsDown(nowMs - startedMs)} s. Raise ` +
+                        'rate_limit_wait_seconds, or re-run the job later.');
                 }
+                const usedMs = nowMs + delayMs - startedMs;
                 options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } });
             }
             await clock.sleep(delayMs);
