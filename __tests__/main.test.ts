@@ -149,11 +149,11 @@ describe('a successful run', () => {
   })
 
   it('accepts a JSON body that starts with a byte order mark', async () => {
-    const body = `\uFEFF${JSON.stringify({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: 60 })}`
+    const body = `\uFEFF${JSON.stringify({ access_token: 'tok-bom-1', token_type: 'Bearer', expires_in: 60 })}`
     const server = await tokenServer({ replies: [raw(200, body, { 'Content-Type': 'application/json' })] })
     const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
     expect(result.code).toBe(0)
-    expect(result.outputs).toMatchObject({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: '60' })
+    expect(result.outputs).toMatchObject({ access_token: 'tok-bom-1', token_type: 'Bearer', expires_in: '60' })
   })
 
   it('reaches an IPv6 literal endpoint', async () => {
@@ -561,5 +561,28 @@ describe('every connection of an attempt is closed when it ends', () => {
     const deadline = Date.now() + 1000
     while (open.size > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     expect(open.size).toBe(0)
+  })
+})
+
+describe('tokens that must not be published', () => {
+  const formEncoded = new URLSearchParams([['', SECRET]]).toString().slice(1)
+  it.each([
+    ['the client secret', SECRET, /repeats the client secret; it was not used/],
+    ['the client secret in upper case', SECRET.toUpperCase(), /repeats the client secret/],
+    ['the client secret as the form carries it', formEncoded, /repeats the client secret/],
+    ['a value around the client secret', `jwt.${SECRET}.sig`, /repeats the client secret/],
+    ['a token of 7 characters', 'Qz7Vx9w', /access_token shorter than 8 characters; it was not used/],
+    ['a token that begins with ::', '::stop-commands::abcdefgh', /would read as a workflow command/],
+    ['a token with ##[ in it', 'abcdefgh##[add-mask]x', /would read as a workflow command/]
+  ])('refuses %s at once, quoting neither, and publishes nothing', async (_what, accessToken, message) => {
+    const server = await tokenServer({ replies: [token({ access_token: accessToken })] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, max_attempts: '3' })
+
+    expect(result.code).toBe(1)
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toMatch(message)
+    expect(errorOf(result)).toMatch(/^The token endpoint http:\/\/127\.0\.0\.1:\d+\/api\/oauth\/token answered with/)
+    expectClean(result, accessToken)
+    expectNothingPublished(result)
   })
 })

@@ -2220,6 +2220,8 @@ class Exchange {
 
 
 
+const MIN_TOKEN_LENGTH = 8;
+const MIN_CONTAINED_SECRET = 8;
 const OAUTH_ERROR_HINTS = new Map(Object.entries({
     invalid_client: 'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
         'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
@@ -2263,6 +2265,7 @@ function parseTokenResponse(response, sentAt, context) {
     if (!/^[\x21-\x7E]+$/.test(accessToken)) {
         throw invalid(`The token endpoint ${where} answered with an access_token containing characters outside visible ASCII; it was not used.`);
     }
+    refuseUnpublishable(accessToken, where, context);
     const tokenType = json.token_type;
     if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
         const quotable = typeof tokenType === 'string' &&
@@ -2279,6 +2282,27 @@ function parseTokenResponse(response, sentAt, context) {
             'and is not a token lifetime.');
     }
     return { accessToken, tokenType, expiresIn, expiresAt };
+}
+function refuseUnpublishable(accessToken, where, context) {
+    const token = accessToken.toLowerCase();
+    const repeatsSecret = (context.secrets ?? []).some(secret => {
+        const form = secret.toLowerCase();
+        return token === form || (form.length >= MIN_CONTAINED_SECRET && token.includes(form));
+    });
+    if (repeatsSecret) {
+        throw invalid(`The token endpoint ${where} answered with an access_token that repeats the client secret; it was not used, ` +
+            `so the secret is not handed to later steps. Check that '${context.endpointInput}' points at a Datasaur ` +
+            'token endpoint and not at a service that echoes the request.');
+    }
+    if (accessToken.length < MIN_TOKEN_LENGTH) {
+        throw invalid(`The token endpoint ${where} answered with an access_token shorter than ${MIN_TOKEN_LENGTH} characters; it ` +
+            'was not used, since masking it would hide that text everywhere in the log. Check that ' +
+            `'${context.endpointInput}' points at a Datasaur token endpoint.`);
+    }
+    if (accessToken.startsWith('::') || accessToken.includes('##[')) {
+        throw invalid(`The token endpoint ${where} answered with an access_token that the runner would read as a workflow ` +
+            "command (it begins with '::' or contains '##['); it was not used.");
+    }
 }
 function parseExpiresIn(value, where) {
     if (value === undefined || value === null)
@@ -2363,7 +2387,8 @@ async function exchangeToken(settings, environment, log, clock) {
         endpointInput: settings.endpointInput,
         authMethod: settings.authMethod,
         otherHostHint: settings.otherHostHint,
-        clientCertificateSet: settings.clientCertificate !== undefined
+        clientCertificateSet: settings.clientCertificate !== undefined,
+        secrets: [settings.clientSecret, ...request.derivedSecrets]
     };
     return withRetries(async (attempt) => {
         log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);
