@@ -2,7 +2,11 @@
 // runs it. Every test reads the log as the runner renders it (support/runner-log.js): the runner must
 // obey no command the server smuggled in, and no secret or token may be readable.
 
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createTcpServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { expectSafeLog, inBothOrders } from './support/expect-log.js'
 import { runAction, visibleLog } from './support/run-action.js'
@@ -128,6 +132,42 @@ describe('the runner files: all or nothing', () => {
       expect(result.outputFile).toBe('')
       expect(errorOf(result)).toMatch(/^The runner's GITHUB_ENV file cannot be written \(ENOENT\)/)
     })
+  })
+
+  it.each([
+    ['GITHUB_OUTPUT', {}],
+    ['GITHUB_ENV', {}],
+    ['GITHUB_STATE', { refresh: 'true' }]
+  ])('fails at once, sending nothing and writing nothing, when %s names a FIFO', async (variable, inputs) => {
+    const dir = mkdtempSync(join(tmpdir(), 'datasaur-fifo-'))
+    try {
+      const fifo = join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const path = join(dir, 'path')
+      writeFileSync(path, '')
+      await withServer({}, async server => {
+        const env = { GITHUB_PATH: path, GITHUB_STATE: join(dir, 'state'), [variable]: fifo }
+        const result = await runAction(
+          { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, base_url: server.baseUrl, ...inputs },
+          { env, timeoutMs: 10_000 }
+        )
+
+        expect(result.code).toBe(1)
+        expect(result.durationMs).toBeLessThan(SLACK_MS)
+        expect(server.requests).toHaveLength(0)
+        expect(errorOf(result)).toBe(
+          `${variable} names a FIFO (named pipe) ('${fifo}'), not a regular file, so the token cannot be handed ` +
+            `to later steps; nothing was requested or published. Point ${variable} at a file, or leave it as the ` +
+            'runner sets it.'
+        )
+        expect(result.outputFile).toBe('')
+        expect(result.envFile).toBe('')
+        expect(readFileSync(path, 'utf8')).toBe('')
+        expectSafeLog(result, [CLIENT_SECRET, SECRET_SKELETON])
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('never falls back to set-output when GITHUB_OUTPUT is not set', async () => {

@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -184,6 +188,28 @@ describe('publishing all or nothing', () => {
     )
     expectNothingPublished(result)
   })
+
+  it.each(['GITHUB_OUTPUT', 'GITHUB_ENV'])(
+    'fails at once before any request, writing nothing, when %s names a FIFO',
+    async variable => {
+      const dir = mkdtempSync(join(tmpdir(), 'datasaur-fifo-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const fifo = join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const server = await tokenServer()
+      const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl }, { env: { [variable]: fifo } })
+      expect(result.code).toBe(1)
+      expect(server.requests).toHaveLength(0)
+      expect(errorOf(result)).toBe(
+        `${variable} names a FIFO (named pipe) ('${fifo}'), not a regular file, so the token cannot be handed to ` +
+          `later steps; nothing was requested or published. Point ${variable} at a file, or leave it as the ` +
+          'runner sets it.'
+      )
+      expect(result.stdout).not.toMatch(/::set-(output|env)/)
+      if (variable === 'GITHUB_ENV') expect(result.outputFile).toBe('')
+      else expect(result.envFile).toBe('')
+    }
+  )
 
   it.each(['GITHUB_OUTPUT', 'GITHUB_ENV'])(
     'fails before any request, printing no set-output or set-env command, when %s is not set',

@@ -2943,23 +2943,63 @@ var external_node_os_ = __nccwpck_require__(161);
 
 
 
+
 function formatFileCommand(name, value) {
     const delimiter = `ghadelimiter_${(0,external_node_crypto_.randomUUID)()}`;
     return `${name}<<${delimiter}${external_node_os_.EOL}${value}${external_node_os_.EOL}${delimiter}${external_node_os_.EOL}`;
 }
+const APPEND_FLAGS = external_node_fs_.constants.O_WRONLY | external_node_fs_.constants.O_APPEND | external_node_fs_.constants.O_CREAT | (external_node_fs_.constants.O_NONBLOCK ?? 0);
+function notAFile(stats) {
+    if (stats.isFile() || stats.isCharacterDevice())
+        return undefined;
+    if (stats.isFIFO())
+        return 'a FIFO (named pipe)';
+    if (stats.isDirectory())
+        return 'a directory';
+    if (stats.isSocket())
+        return 'a socket';
+    return stats.isBlockDevice() ? 'a block device' : 'not a regular file';
+}
+function kindOfPath(path) {
+    try {
+        return notAFile((0,external_node_fs_.statSync)(path));
+    }
+    catch {
+        return undefined;
+    }
+}
+function notWritable(file, problem) {
+    return new errors/* ActionError */.lZ(`The runner's ${file.variable} file cannot be written (${problem}), so the token could not be handed to ` +
+        'later steps; nothing was published. Check the runner and its disk.');
+}
+function notARegularFile(file, kind) {
+    return new errors/* ActionError */.lZ(`${file.variable} names ${kind} ('${(0,log_text/* logSafe */.sN)(file.path, 200)}'), not a regular file, so the token cannot be ` +
+        `handed to later steps; nothing was requested or published. Point ${file.variable} at a file, or leave it ` +
+        'as the runner sets it.');
+}
+function openForAppend(file) {
+    let fd;
+    try {
+        fd = (0,external_node_fs_.openSync)(file.path, APPEND_FLAGS, 0o666);
+    }
+    catch (error) {
+        const kind = kindOfPath(file.path);
+        if (kind)
+            throw notARegularFile(file, kind);
+        throw notWritable(file, String(error.code));
+    }
+    const kind = notAFile((0,external_node_fs_.fstatSync)(fd));
+    if (kind) {
+        (0,external_node_fs_.closeSync)(fd);
+        throw notARegularFile(file, kind);
+    }
+    return fd;
+}
 function openAll(files) {
     const opened = [];
     try {
-        for (const file of files) {
-            try {
-                opened.push((0,external_node_fs_.openSync)(file.path, 'a'));
-            }
-            catch (error) {
-                const code = error.code;
-                throw new errors/* ActionError */.lZ(`The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
-                    'later steps; nothing was published. Check the runner and its disk.');
-            }
-        }
+        for (const file of files)
+            opened.push(openForAppend(file));
         return opened;
     }
     catch (error) {
