@@ -1768,19 +1768,43 @@ const sharedLookup = ((hostname, options, callback) => {
 
 ;// CONCATENATED MODULE: ./src/exchange/attempt-connections.ts
 
+class SwitchedProtocols extends Error {
+}
 function isTunnelAgent(agent) {
     return agent.proxyOptions !== undefined;
 }
 class AttemptConnections {
     proxySockets = [];
+    otherSockets = [];
     proxy;
     proxyFailure;
+    switchedProtocols;
+    switchProtocols = () => undefined;
+    watched = new WeakSet();
+    constructor() {
+        this.switchedProtocols = new Promise((_, reject) => (this.switchProtocols = reject));
+        this.switchedProtocols.catch(() => undefined);
+    }
     prepareRequest(options) {
+        this.watchUpgrades(options.agent);
         if (isTunnelAgent(options.agent))
             return this.ownTunnel(options.agent);
         if (String(options.host).startsWith('['))
             options.host = String(options.host).slice(1, -1);
         options.lookup = sharedLookup;
+    }
+    watchUpgrades(agent) {
+        if (this.watched.has(agent))
+            return;
+        this.watched.add(agent);
+        const add = agent.addRequest;
+        agent.addRequest = (request, ...rest) => {
+            request.on('upgrade', (_response, socket) => {
+                socket.destroy();
+                this.switchProtocols(new SwitchedProtocols());
+            });
+            add.call(agent, request, ...rest);
+        };
     }
     ownTunnel(agent) {
         const { proxyAuth, ...proxyOptions } = agent.proxyOptions;
@@ -1806,6 +1830,11 @@ class AttemptConnections {
     destroyAll() {
         for (const socket of this.proxySockets)
             socket.destroy();
+        for (const socket of this.otherSockets)
+            socket.destroy();
+    }
+    track(socket) {
+        this.otherSockets.push(socket);
     }
 }
 
@@ -1981,6 +2010,9 @@ function networkError(error, context) {
         return network_errors_final(`${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
             `port of '${context.endpointInput}'.`, code);
     }
+    if (code.startsWith('HPE_') && context.url.protocol === 'http:' && isTlsRecord(error)) {
+        return plainHttpToTls(context, `it answered with a TLS alert, ${code}`, code);
+    }
     if (code.startsWith('HPE_')) {
         return network_errors_final(`The token endpoint ${where} answered with something that is not HTTP (${code}): check that ` +
             `'${context.endpointInput}' points at the Datasaur server and not at another service.`, code);
@@ -1997,6 +2029,15 @@ function networkError(error, context) {
         retryable: true,
         reason: code
     });
+}
+function isTlsRecord(error) {
+    const raw = error.rawPacket;
+    return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03;
+}
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+function plainHttpToTls(context, how, reason) {
+    return network_errors_final(`The server at ${context.url.host} speaks TLS, but the token endpoint ${describeEndpoint(context.endpoint)} ` +
+        `was asked in plain http (${how}): use https:// in '${context.endpointInput}'.`, reason);
 }
 function timeoutError(context, timeoutMs) {
     const via = context.proxy ? ` through the proxy ${context.proxy}` : '';
@@ -2068,11 +2109,38 @@ function network_errors_errorCode(error) {
 }
 const NO_CODE = 'network error';
 
+;// CONCATENATED MODULE: ./src/exchange/tls-probe.ts
+
+
+
+const PROBE_TIMEOUT_MS = 2000;
+function speaksTls(url, track, timeoutMs = PROBE_TIMEOUT_MS) {
+    return new Promise(resolve => {
+        const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+        const socket = (0,external_node_tls_namespaceObject.connect)({ host, port: Number(url.port || 80), lookup: sharedLookup });
+        track(socket);
+        const answer = (tls) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(tls);
+        };
+        const timer = setTimeout(() => answer(false), timeoutMs);
+        socket.once('secureConnect', () => answer(true));
+        socket.once('error', error => answer(isTlsAnswer(error)));
+        socket.once('close', () => answer(false));
+    });
+}
+function isTlsAnswer(error) {
+    const code = String(error.code);
+    return CERTIFICATE_PROBLEMS[code] !== undefined || /_ALERT_/.test(code);
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
 
 
 
@@ -2164,12 +2232,17 @@ class Exchange {
         for (let hop = 0;; hop++) {
             let message;
             try {
-                message = (await client.request('POST', this.url.href, request.body, request.headers)).message;
+                const sent = client.request('POST', this.url.href, request.body, request.headers);
+                message = (await Promise.race([sent, this.connections.switchedProtocols])).message;
             }
             catch (error) {
-                throw networkError(error, this.context());
+                if (error instanceof SwitchedProtocols)
+                    throw this.switchedProtocols();
+                throw await this.connectionError(error);
             }
             const status = message.statusCode ?? 0;
+            if (status === 101)
+                throw this.switchedProtocols();
             if (!REDIRECT_STATUSES.has(status)) {
                 const body = await this.readBody(status, message);
                 return { url: request.url, status, headers: message.headers, body };
@@ -2189,6 +2262,20 @@ class Exchange {
             }
             this.url = decision.url;
         }
+    }
+    async connectionError(error) {
+        const code = network_errors_errorCode(error);
+        const context = this.context();
+        if (this.url.protocol === 'http:' && !context.proxy && RESET_CODES.has(code)) {
+            if (await speaksTls(this.url, socket => this.connections.track(socket))) {
+                return plainHttpToTls(context, `it closed the connection, ${code}`, code);
+            }
+        }
+        return networkError(error, context);
+    }
+    switchedProtocols() {
+        return new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered 101 Switching Protocols: it is not a ` +
+            `token endpoint (a WebSocket or other upgrade service answers so). Check '${this.request.endpointInput}'.`, { retryable: false, reason: 'HTTP 101' });
     }
     readBody(status, message) {
         const tooLarge = () => new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +

@@ -13,6 +13,18 @@ interface TunnelAgent {
   request: (options: RequestOptions) => ClientRequest
 }
 
+/** What both kinds of agent do with every request: http.Agent's and `tunnel`'s take different arguments after it. */
+interface RequestAgent {
+  addRequest: (request: ClientRequest, ...rest: unknown[]) => void
+}
+
+/**
+ * The server switched protocols (101 with an Upgrade header). Node hands such an answer only to an
+ * `upgrade` listener, and without one closes the connection without telling the request, which would
+ * then wait out the whole deadline: a token endpoint never answers that way.
+ */
+export class SwitchedProtocols extends Error {}
+
 /** http-client gives a direct request an http(s).Agent, and a proxied one a `tunnel` agent. */
 function isTunnelAgent(agent: unknown): agent is TunnelAgent {
   return (agent as Partial<TunnelAgent>).proxyOptions !== undefined
@@ -33,6 +45,7 @@ function isTunnelAgent(agent: unknown): agent is TunnelAgent {
 export class AttemptConnections implements RequestHandler {
   /** The sockets to the proxy, which carry the tunnels (and the TLS connections inside them). */
   private readonly proxySockets: Socket[] = []
+  private readonly otherSockets: Socket[] = []
   /** `host:port` of the proxy the attempt goes through, if any. */
   proxy: string | undefined
   /**
@@ -40,11 +53,40 @@ export class AttemptConnections implements RequestHandler {
    * which loses the code (a certificate problem of an https proxy, say).
    */
   proxyFailure: unknown
+  /** Rejects with `SwitchedProtocols` when a request of the attempt is answered 101; it never resolves. */
+  readonly switchedProtocols: Promise<never>
+  private switchProtocols: (error: Error) => void = () => undefined
+  private readonly watched = new WeakSet<object>()
+
+  constructor() {
+    this.switchedProtocols = new Promise<never>((_, reject) => (this.switchProtocols = reject))
+    // Raced against each request; unobserved when no server switches protocols.
+    this.switchedProtocols.catch(() => undefined)
+  }
 
   prepareRequest(options: RequestOptions): void {
+    this.watchUpgrades(options.agent as unknown as RequestAgent)
     if (isTunnelAgent(options.agent)) return this.ownTunnel(options.agent)
     if (String(options.host).startsWith('[')) options.host = String(options.host).slice(1, -1)
     options.lookup = sharedLookup
+  }
+
+  /**
+   * Every request reaches its agent's `addRequest`, the one place a handler can see the request
+   * itself; the agent serves every hop of the attempt, so it is wrapped once.
+   */
+  private watchUpgrades(agent: RequestAgent): void {
+    // Stryker disable next-line ConditionalExpression,BlockStatement: a second wrap only listens twice.
+    if (this.watched.has(agent)) return
+    this.watched.add(agent)
+    const add = agent.addRequest
+    agent.addRequest = (request, ...rest) => {
+      request.on('upgrade', (_response: unknown, socket: Socket) => {
+        socket.destroy()
+        this.switchProtocols(new SwitchedProtocols())
+      })
+      add.call(agent, request, ...rest)
+    }
   }
 
   private ownTunnel(agent: TunnelAgent): void {
@@ -81,5 +123,11 @@ export class AttemptConnections implements RequestHandler {
    */
   destroyAll(): void {
     for (const socket of this.proxySockets) socket.destroy()
+    for (const socket of this.otherSockets) socket.destroy()
+  }
+
+  /** Another connection the attempt opened itself (a probe), to be closed with the rest. */
+  track(socket: Socket): void {
+    this.otherSockets.push(socket)
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
-import { AttemptConnections } from './attempt-connections.js'
+import { AttemptConnections, SwitchedProtocols } from './attempt-connections.js'
 import type { ClientCertificate } from './client-certificate.js'
 import { ClientTls } from './client-tls.js'
 import { formEncode } from '../text/encoding.js'
@@ -8,7 +8,15 @@ import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Redactor } from '../text/log-text.js'
-import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
+import {
+  errorCode,
+  networkError,
+  plainHttpToTls,
+  RESET_CODES,
+  timeoutError,
+  type NetworkContext
+} from './network-errors.js'
+import { speaksTls } from './tls-probe.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from '../version.js'
 
@@ -147,11 +155,16 @@ class Exchange {
     for (let hop = 0; ; hop++) {
       let message: IncomingMessage
       try {
-        message = (await client.request('POST', this.url.href, request.body, request.headers)).message
+        const sent = client.request('POST', this.url.href, request.body, request.headers)
+        message = (await Promise.race([sent, this.connections.switchedProtocols])).message
       } catch (error) {
-        throw networkError(error, this.context())
+        if (error instanceof SwitchedProtocols) throw this.switchedProtocols()
+        throw await this.connectionError(error)
       }
       const status = message.statusCode ?? 0
+      // Without an Upgrade header Node passes the 101 on as an answer. Other 1xx are interim (RFC 9110
+      // §15.2): Node reads past them to the final answer, which the deadline bounds.
+      if (status === 101) throw this.switchedProtocols()
       if (!REDIRECT_STATUSES.has(status)) {
         const body = await this.readBody(status, message)
         return { url: request.url, status, headers: message.headers, body }
@@ -176,6 +189,30 @@ class Exchange {
       }
       this.url = decision.url
     }
+  }
+
+  /**
+   * The message for a failed request. A reset of a plain-http request, sent directly, is what a TLS
+   * server answers it with: the port is asked whether it speaks TLS before the reset counts as passing.
+   */
+  private async connectionError(error: unknown): Promise<AttemptError> {
+    const code = errorCode(error)
+    const context = this.context()
+    if (this.url.protocol === 'http:' && !context.proxy && RESET_CODES.has(code)) {
+      if (await speaksTls(this.url, socket => this.connections.track(socket))) {
+        return plainHttpToTls(context, `it closed the connection, ${code}`, code)
+      }
+    }
+    return networkError(error, context)
+  }
+
+  /** A 101 Switching Protocols: a token endpoint answers the POST itself, so the address is wrong. */
+  private switchedProtocols(): AttemptError {
+    return new AttemptError(
+      `The token endpoint ${describeEndpoint(this.request.url)} answered 101 Switching Protocols: it is not a ` +
+        `token endpoint (a WebSocket or other upgrade service answers so). Check '${this.request.endpointInput}'.`,
+      { retryable: false, reason: 'HTTP 101' }
+    )
   }
 
   /**
