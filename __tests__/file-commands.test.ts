@@ -165,6 +165,8 @@ describe('checkWritable: what is not a regular file is refused, and nothing bloc
     const path = join(dir, 'not-yet')
     checkWritable([{ variable: 'GITHUB_OUTPUT', path }])
     expect(statSync(path).isFile()).toBe(true)
+    // With the mode `a` gives a new file: readable and writable, as far as the umask allows.
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~process.umask())
   })
 
   it('accepts a device that discards what is written (/dev/null)', () => {

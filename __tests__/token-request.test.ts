@@ -442,6 +442,26 @@ describe('sendTokenRequest: plain http to a port that speaks TLS', () => {
     expect(error.options).toEqual({ retryable: true, reason: 'ECONNRESET' })
   })
 
+  it('closes the probe with the attempt when the deadline comes first', async () => {
+    let first = true
+    const server = tracked(
+      createTcpServer(socket => {
+        const reset = first
+        first = false
+        if (reset) socket.once('data', () => socket.resetAndDestroy())
+        else socket.resume() // the probe's ClientHello is never answered
+      })
+    )
+    const port = await listen(server.server)
+    const request = buildTokenRequest(settings({ tokenUrl: new URL(`http://127.0.0.1:${port}/api/oauth/token`) }))
+    const error = await sendTokenRequest(request, send(300)).catch((caught: AttemptError) => caught)
+    expect((error as AttemptError).message).toMatch(/did not answer within 0\.3 s \(timeout_seconds\)/)
+    expect(server.connections()).toBe(2)
+    // Well before the probe's own 2 s would have closed it.
+    for (let i = 0; i < 100 && server.open() > 0; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(server.open()).toBe(0)
+  })
+
   it('does not probe an https endpoint', async () => {
     const server = tracked(createTcpServer(socket => socket.resetAndDestroy()))
     const port = await listen(server.server)

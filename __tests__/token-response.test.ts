@@ -381,6 +381,7 @@ describe('parseTokenResponse: tokens that must not be published are refused with
 
   it('refuses a token equal to a short secret, but not one that merely contains it', () => {
     expect(refused('abc12345', ['abc12345'])).toBe(SECRET_MESSAGE)
+    expect(refused('xABC12345x', ['abc12345'])).toBe(SECRET_MESSAGE)
     expect(refused('ABC1234', ['abc1234'])).toBe(SECRET_MESSAGE)
     const token = parseTokenResponse(
       response(200, { access_token: 'xabc1234x', token_type: 'bearer' }),

@@ -2958,7 +2958,7 @@ function notAFile(stats) {
         return 'a directory';
     if (stats.isSocket())
         return 'a socket';
-    return stats.isBlockDevice() ? 'a block device' : 'not a regular file';
+    return 'a block device';
 }
 function kindOfPath(path) {
     try {
@@ -3878,7 +3878,6 @@ function isTlsRecord(error) {
     const raw = error.rawPacket;
     return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03;
 }
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 function plainHttpToTls(context, how, reason) {
     return network_errors_final(`The server at ${context.url.host} speaks TLS, but the token endpoint ${describeEndpoint(context.endpoint)} ` +
         `was asked in plain http (${how}): use https:// in '${context.endpointInput}'.`, reason);
@@ -4108,11 +4107,10 @@ class Exchange {
         }
     }
     async connectionError(error) {
-        const code = network_errors_errorCode(error);
         const context = this.context();
-        if (this.url.protocol === 'http:' && !context.proxy && RESET_CODES.has(code)) {
+        if (this.url.protocol === 'http:' && network_errors_errorCode(error) === 'ECONNRESET') {
             if (await speaksTls(this.url, socket => this.connections.track(socket))) {
-                return plainHttpToTls(context, `it closed the connection, ${code}`, code);
+                return plainHttpToTls(context, 'it closed the connection, ECONNRESET', 'ECONNRESET');
             }
         }
         return networkError(error, context);

@@ -2034,7 +2034,6 @@ function isTlsRecord(error) {
     const raw = error.rawPacket;
     return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03;
 }
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 function plainHttpToTls(context, how, reason) {
     return network_errors_final(`The server at ${context.url.host} speaks TLS, but the token endpoint ${describeEndpoint(context.endpoint)} ` +
         `was asked in plain http (${how}): use https:// in '${context.endpointInput}'.`, reason);
@@ -2264,11 +2263,10 @@ class Exchange {
         }
     }
     async connectionError(error) {
-        const code = network_errors_errorCode(error);
         const context = this.context();
-        if (this.url.protocol === 'http:' && !context.proxy && RESET_CODES.has(code)) {
+        if (this.url.protocol === 'http:' && network_errors_errorCode(error) === 'ECONNRESET') {
             if (await speaksTls(this.url, socket => this.connections.track(socket))) {
-                return plainHttpToTls(context, `it closed the connection, ${code}`, code);
+                return plainHttpToTls(context, 'it closed the connection, ECONNRESET', 'ECONNRESET');
             }
         }
         return networkError(error, context);

@@ -133,9 +133,6 @@ function isTlsRecord(error: unknown): boolean {
   return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03
 }
 
-/** Codes a TLS server's refusal of a plain-http request arrives as: the connection closed on it. */
-export const RESET_CODES = new Set(['ECONNRESET', 'EPIPE'])
-
 /** Plain http sent to a server that speaks TLS (`how` says how that showed): final, with the fix. */
 export function plainHttpToTls(context: NetworkContext, how: string, reason: string): AttemptError {
   return final(

@@ -8,14 +8,7 @@ import { checkRedirect, describeEndpoint } from './endpoint.js'
 import { AttemptError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Redactor } from '../text/log-text.js'
-import {
-  errorCode,
-  networkError,
-  plainHttpToTls,
-  RESET_CODES,
-  timeoutError,
-  type NetworkContext
-} from './network-errors.js'
+import { errorCode, networkError, plainHttpToTls, timeoutError, type NetworkContext } from './network-errors.js'
 import { speaksTls } from './tls-probe.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from '../version.js'
@@ -192,15 +185,15 @@ class Exchange {
   }
 
   /**
-   * The message for a failed request. A reset of a plain-http request, sent directly, is what a TLS
-   * server answers it with: the port is asked whether it speaks TLS before the reset counts as passing.
+   * The message for a failed request. A reset of a plain-http request is what a TLS server answers it
+   * with, so the port is asked whether it speaks TLS before the reset counts as passing. (Plain http
+   * goes to loopback only, which http-client never sends through a proxy.)
    */
   private async connectionError(error: unknown): Promise<AttemptError> {
-    const code = errorCode(error)
     const context = this.context()
-    if (this.url.protocol === 'http:' && !context.proxy && RESET_CODES.has(code)) {
+    if (this.url.protocol === 'http:' && errorCode(error) === 'ECONNRESET') {
       if (await speaksTls(this.url, socket => this.connections.track(socket))) {
-        return plainHttpToTls(context, `it closed the connection, ${code}`, code)
+        return plainHttpToTls(context, 'it closed the connection, ECONNRESET', 'ECONNRESET')
       }
     }
     return networkError(error, context)
