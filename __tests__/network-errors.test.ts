@@ -341,6 +341,11 @@ describe('networkError: a TLS record where the HTTP answer should be', () => {
     expect(networkError(parseError(raw), loopback).message).toMatch(NOT_HTTP)
   })
 
+  it('reads TLS bytes only in an HTTP parse error', () => {
+    const reset = Object.assign(nodeError('ECONNRESET'), { rawPacket: Buffer.from([0x15, 0x03, 0x01]) })
+    expect(networkError(reset, loopback).options).toEqual({ retryable: true, reason: 'ECONNRESET' })
+  })
+
   it('keeps the not-HTTP message for an https endpoint', () => {
     const error = networkError(parseError(Buffer.from([0x15, 0x03, 0x01])), context)
     expect(error.message).toMatch(NOT_HTTP)

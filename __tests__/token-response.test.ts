@@ -19,7 +19,7 @@ function response(status: number, body: unknown, headers: Record<string, string>
 function context(secrets: string[] = [], extra: Partial<ResponseContext> = {}): ResponseContext {
   const redactor = new Redactor()
   for (const secret of secrets) redactor.add(secret)
-  return { redactor, endpointInput: 'base_url', authMethod: 'client_secret_post', ...extra }
+  return { redactor, endpointInput: 'base_url', authMethod: 'client_secret_post', secrets, ...extra }
 }
 
 function failure(res: TokenHttpResponse, secrets: string[] = [], extra: Partial<ResponseContext> = {}): AttemptError {

@@ -4214,7 +4214,7 @@ function parseTokenResponse(response, sentAt, context) {
 }
 function refuseUnpublishable(accessToken, where, context) {
     const token = accessToken.toLowerCase();
-    const repeatsSecret = (context.secrets ?? []).some(secret => {
+    const repeatsSecret = context.secrets.some(secret => {
         const form = secret.toLowerCase();
         return token === form || (form.length >= MIN_CONTAINED_SECRET && token.includes(form));
     });

@@ -30,7 +30,7 @@ export interface ResponseContext {
   /** Whether client_certificate is set, for the answers of an ingress that checks client certificates. */
   clientCertificateSet?: boolean
   /** The client secret and the forms the request carries it in: a token must repeat none of them. */
-  secrets?: readonly string[]
+  secrets: readonly string[]
 }
 
 /**
@@ -149,7 +149,7 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, co
  */
 function refuseUnpublishable(accessToken: string, where: string, context: ResponseContext): void {
   const token = accessToken.toLowerCase()
-  const repeatsSecret = (context.secrets ?? []).some(secret => {
+  const repeatsSecret = context.secrets.some(secret => {
     const form = secret.toLowerCase()
     return token === form || (form.length >= MIN_CONTAINED_SECRET && token.includes(form))
   })
