@@ -64,6 +64,12 @@ describe('writeFileCommands', () => {
     expect(parseFileCommands(readFileSync(env, 'utf8'))).toEqual({ TOKEN: 'x=y' })
   })
 
+  it('writes plain lines one to a line (GITHUB_PATH)', () => {
+    const path = file('path', '/earlier\n')
+    writeFileCommands([{ variable: 'GITHUB_PATH', path, lines: ['/a/bin', '/b/bin'] }])
+    expect(readFileSync(path, 'utf8')).toBe(`/earlier\n/a/bin${EOL}/b/bin${EOL}`)
+  })
+
   it('writes nothing at all when one of the files cannot be written', () => {
     const output = file('untouched')
     expect(() =>
