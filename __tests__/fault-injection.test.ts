@@ -6,9 +6,11 @@
 // attempt 3: [0, 4 s], before attempt 4: [0, 8 s]), so the tests that retry run concurrently to keep
 // the file fast; time bounds allow for the largest backoff plus process start-up.
 
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, it, expect } from '@jest/globals'
 import { expectSafeLog } from './support/expect-log.js'
-import { runAction, visibleLog } from './support/run-action.js'
+import { ROOT, runAction, visibleLog } from './support/run-action.js'
 import { datasaur, hang, json, raw, reset, startTokenServer, token, trickle } from './support/token-server.js'
 
 type ActionResult = Awaited<ReturnType<typeof runAction>>
@@ -110,6 +112,12 @@ function announcedDelayMs(result: ActionResult, attempt: number): number {
   )
   expect(match).not.toBeNull()
   return Number(match?.[1]) * 1000
+}
+
+/** Makes the action's Math.random draw its highest value (support/provoke.js). */
+const RANDOM_MAX = {
+  NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, '__tests__', 'support', 'provoke.js')).href}`,
+  PROVOKE: 'random-max'
 }
 
 const SIXTY_FOUR_MIB = 64 * 1024 * 1024
@@ -228,6 +236,49 @@ describe('faults that are retried', () => {
         expectPublished(result, server.issuedTokens[0])
         expect(result.durationMs).toBeLessThan(SLACK_MS + 2000)
         expectNoLeak(result, server.issuedTokens)
+      })
+    }
+  )
+
+  it.concurrent.each(LOG_MODES)(
+    'honours a Retry-After that fits rate_limit_wait_seconds, even with the highest jitter ($mode)',
+    async ({ env }) => {
+      // The jitter over [Retry-After, ceiling] = [1 s, 2 s] drawn at its top would end past the 2 s
+      // budget; it must be cut to what is left of it.
+      const replies = [json(429, { error: 'rate_limited' }, { 'Retry-After': '1' })]
+      await withServer({ replies }, async server => {
+        const result = await runAgainst(server, { rate_limit_wait_seconds: '2' }, { ...env, ...RANDOM_MAX })
+
+        expect(result.code).toBe(0)
+        expect(server.requests).toHaveLength(2)
+        expectNoError(result)
+        const gap = server.requests[1].at - server.requests[0].at
+        expect(gap).toBeGreaterThanOrEqual(990)
+        expect(gap).toBeLessThan(2000 + 100)
+        // Announced to a tenth of a second: 1.0 s to 2.0 s.
+        expect(announcedDelayMs(result, 1)).toBeGreaterThanOrEqual(1000)
+        expect(announcedDelayMs(result, 1)).toBeLessThanOrEqual(2000)
+        expectPublished(result, server.issuedTokens[0])
+        expectNoLeak(result, server.issuedTokens)
+      })
+    }
+  )
+
+  it.concurrent.each(LOG_MODES)(
+    'gives up on a Retry-After beyond what is left of rate_limit_wait_seconds, with the real figures ($mode)',
+    async ({ env }) => {
+      const replies = [json(429, { error: 'rate_limited' }, { 'Retry-After': '3' })]
+      await withServer({ replies }, async server => {
+        const result = await runAgainst(server, { rate_limit_wait_seconds: '2' }, env)
+
+        expect(result.code).toBe(1)
+        expect(server.requests).toHaveLength(1)
+        expect(errorOf(result)).toMatch(
+          /answered HTTP 429 with error 'rate_limited'\. The server asked to wait 3 s \(Retry-After\), but only 1\.\d s of the 2 s of rate_limit_wait_seconds were left; gave up after 1 attempt in 0(\.\d)? s\. Raise rate_limit_wait_seconds, or re-run the job later\.$/
+        )
+        expect(result.durationMs).toBeLessThan(SLACK_MS)
+        expectNothingPublished(result)
+        expectNoLeak(result)
       })
     }
   )

@@ -1,5 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { createServer } from 'node:net'
 import { EOL, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkWritable, formatFileCommand, writeFileCommands } from '../src/runner/file-commands.js'
@@ -51,6 +64,12 @@ describe('writeFileCommands', () => {
     expect(parseFileCommands(readFileSync(env, 'utf8'))).toEqual({ TOKEN: 'x=y' })
   })
 
+  it('writes plain lines one to a line (GITHUB_PATH)', () => {
+    const path = file('path', '/earlier\n')
+    writeFileCommands([{ variable: 'GITHUB_PATH', path, lines: ['/a/bin', '/b/bin'] }])
+    expect(readFileSync(path, 'utf8')).toBe(`/earlier\n/a/bin${EOL}/b/bin${EOL}`)
+  })
+
   it('writes nothing at all when one of the files cannot be written', () => {
     const output = file('untouched')
     expect(() =>
@@ -96,7 +115,94 @@ describe('checkWritable', () => {
         { variable: 'GITHUB_OUTPUT', path: dir },
         { variable: 'GITHUB_ENV', path: join(dir, 'missing', 'env') }
       ])
-    ).toThrow(/^The runner's GITHUB_OUTPUT file cannot be written \(EISDIR\)/)
+    ).toThrow(new RegExp(`^GITHUB_OUTPUT names a directory \\('${dir}'\\), not a regular file`))
+  })
+})
+
+describe('checkWritable: what is not a regular file is refused, and nothing blocks', () => {
+  const fifo = (name: string): string => {
+    const path = join(dir, name)
+    execFileSync('mkfifo', [path])
+    return path
+  }
+  const message = (variable: string, kind: string, path: string) =>
+    `${variable} names ${kind} ('${path}'), not a regular file, so the token cannot be handed to later steps; ` +
+    `nothing was requested or published. Point ${variable} at a file, or leave it as the runner sets it.`
+
+  it('refuses a FIFO nobody reads, without waiting for a reader', () => {
+    const path = fifo('output-fifo')
+    expect(() => checkWritable([{ variable: 'GITHUB_OUTPUT', path }])).toThrow(
+      message('GITHUB_OUTPUT', 'a FIFO (named pipe)', path)
+    )
+  })
+
+  it('refuses a FIFO that has a reader, and writes nothing into it', () => {
+    const path = fifo('read-fifo')
+    const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    try {
+      expect(() =>
+        checkWritable([
+          { variable: 'GITHUB_OUTPUT', path: file('before-fifo') },
+          { variable: 'GITHUB_STATE', path }
+        ])
+      ).toThrow(message('GITHUB_STATE', 'a FIFO (named pipe)', path))
+      // End of file: no byte came, and no writer holds the FIFO open any more.
+      expect(readSync(reader, Buffer.alloc(16))).toBe(0)
+    } finally {
+      closeSync(reader)
+    }
+  })
+
+  it('refuses a directory and a socket, naming what they are', async () => {
+    expect(() => checkWritable([{ variable: 'GITHUB_PATH', path: dir }])).toThrow(
+      message('GITHUB_PATH', 'a directory', dir)
+    )
+    const path = join(dir, 'env.sock')
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(path, resolve))
+    try {
+      expect(() => checkWritable([{ variable: 'GITHUB_ENV', path }])).toThrow(message('GITHUB_ENV', 'a socket', path))
+    } finally {
+      await new Promise(resolve => server.close(resolve))
+    }
+  })
+
+  it('creates a missing file, as the runner would have', () => {
+    const path = join(dir, 'not-yet')
+    checkWritable([{ variable: 'GITHUB_OUTPUT', path }])
+    expect(statSync(path).isFile()).toBe(true)
+    // With the mode `a` gives a new file: readable and writable, as far as the umask allows.
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~process.umask())
+  })
+
+  it('accepts a device that discards what is written (/dev/null)', () => {
+    expect(() => checkWritable([{ variable: 'GITHUB_ENV', path: '/dev/null' }])).not.toThrow()
+  })
+
+  it('quotes a path with control characters only as safe text', () => {
+    const path = fifo('a\u001b[31mfifo')
+    let message = ''
+    try {
+      checkWritable([{ variable: 'GITHUB_OUTPUT', path }])
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/^GITHUB_OUTPUT names a FIFO \(named pipe\)/)
+    expect(message).not.toContain('\u001b')
+  })
+
+  it('leaves no file open after refusing one', () => {
+    const before = openFiles()
+    const path = fifo('fd-fifo')
+    const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    expect(() =>
+      checkWritable([
+        { variable: 'GITHUB_OUTPUT', path: file('fd-first') },
+        { variable: 'GITHUB_ENV', path }
+      ])
+    ).toThrow(/FIFO/)
+    closeSync(reader)
+    expect(openFiles()).toBe(before)
   })
 })
 

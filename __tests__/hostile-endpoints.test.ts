@@ -2,11 +2,15 @@
 // runs it. Every test reads the log as the runner renders it (support/runner-log.js): the runner must
 // obey no command the server smuggled in, and no secret or token may be readable.
 
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createTcpServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { expectSafeLog, inBothOrders } from './support/expect-log.js'
-import { runAction } from './support/run-action.js'
-import { json, raw, startTokenServer } from './support/token-server.js'
+import { runAction, visibleLog } from './support/run-action.js'
+import { json, raw, startTokenServer, token } from './support/token-server.js'
 
 type ActionResult = Awaited<ReturnType<typeof runAction>>
 type TokenServer = Awaited<ReturnType<typeof startTokenServer>>
@@ -130,6 +134,42 @@ describe('the runner files: all or nothing', () => {
     })
   })
 
+  it.each([
+    ['GITHUB_OUTPUT', {}],
+    ['GITHUB_ENV', {}],
+    ['GITHUB_STATE', { refresh: 'true' }]
+  ])('fails at once, sending nothing and writing nothing, when %s names a FIFO', async (variable, inputs) => {
+    const dir = mkdtempSync(join(tmpdir(), 'datasaur-fifo-'))
+    try {
+      const fifo = join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const path = join(dir, 'path')
+      writeFileSync(path, '')
+      await withServer({}, async server => {
+        const env = { GITHUB_PATH: path, GITHUB_STATE: join(dir, 'state'), [variable]: fifo }
+        const result = await runAction(
+          { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, base_url: server.baseUrl, ...inputs },
+          { env, timeoutMs: 10_000 }
+        )
+
+        expect(result.code).toBe(1)
+        expect(result.durationMs).toBeLessThan(SLACK_MS)
+        expect(server.requests).toHaveLength(0)
+        expect(errorOf(result)).toBe(
+          `${variable} names a FIFO (named pipe) ('${fifo}'), not a regular file, so the token cannot be handed ` +
+            `to later steps; nothing was requested or published. Point ${variable} at a file, or leave it as the ` +
+            'runner sets it.'
+        )
+        expect(result.outputFile).toBe('')
+        expect(result.envFile).toBe('')
+        expect(readFileSync(path, 'utf8')).toBe('')
+        expectSafeLog(result, [CLIENT_SECRET, SECRET_SKELETON])
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('never falls back to set-output when GITHUB_OUTPUT is not set', async () => {
     await withServer({}, async server => {
       const result = await runAgainst(server, {}, { GITHUB_OUTPUT: '' })
@@ -221,9 +261,13 @@ describe('transport and input edges', () => {
 
   it('refuses an expires_in beyond the four-digit years and accepts a body with a byte order mark', async () => {
     const huge = json(200, { access_token: 'tok-huge-0123456789', token_type: 'bearer', expires_in: 1e12 })
-    const bom = raw(200, `\uFEFF${JSON.stringify({ access_token: 'tok-bom', token_type: 'bearer', expires_in: 60 })}`, {
-      'Content-Type': 'application/json'
-    })
+    const bom = raw(
+      200,
+      `\uFEFF${JSON.stringify({ access_token: 'tok-bom-1', token_type: 'bearer', expires_in: 60 })}`,
+      {
+        'Content-Type': 'application/json'
+      }
+    )
     await withServer({ replies: [huge, bom] }, async server => {
       const refused = await runAgainst(server)
       expect(refused.code).toBe(1)
@@ -233,7 +277,7 @@ describe('transport and input edges', () => {
 
       const accepted = await runAgainst(server)
       expect(accepted.code).toBe(0)
-      expect(accepted.outputs.access_token).toBe('tok-bom')
+      expect(accepted.outputs.access_token).toBe('tok-bom-1')
     })
   })
 
@@ -249,5 +293,36 @@ describe('transport and input edges', () => {
         expect(errorOf(result)).toContain('answered HTTP 200 with an empty body. Gave up after 2 attempts')
       }
     )
+  })
+})
+
+describe('tokens that must not be published', () => {
+  const formEncoded = new URLSearchParams([['', CLIENT_SECRET]]).toString().slice(1)
+  it.each([
+    ['the client secret', CLIENT_SECRET, /repeats the client secret; it was not used/],
+    ['the client secret in lower case', CLIENT_SECRET.toLowerCase(), /repeats the client secret/],
+    ['the client secret as the form carries it', formEncoded, /repeats the client secret/],
+    ['a token of 1 character', 'Q', /access_token shorter than 8 characters; it was not used/],
+    ['a token of 7 characters', 'Qz7Vx9w', /access_token shorter than 8 characters; it was not used/],
+    ['a token that begins with ::', '::stop-commands::abcdefgh', /would read as a workflow command/],
+    ['a token with ##[ in it', 'abcdefgh##[add-mask]x', /would read as a workflow command/]
+  ])('%s is refused at once, quoted nowhere, and nothing is published', async (_what, accessToken, message) => {
+    await withServer({ replies: [token({ access_token: accessToken })] }, async server => {
+      const result = await runAgainst(server, { max_attempts: '3' })
+
+      expect(result.code).toBe(1)
+      expect(server.requests).toHaveLength(1)
+      expect(errorOf(result)).toMatch(message)
+      expect(result.outputFile).toBe('')
+      expect(result.envFile).toBe('')
+      // Neither the token nor the secret appears outside ::add-mask:: lines, on either stream (a token of
+      // one letter is looked for in the error alone: the log has letters).
+      expect(errorOf(result)).not.toContain(accessToken)
+      const log = visibleLog(result)
+      for (const value of [CLIENT_SECRET, formEncoded, ...(accessToken.length > 1 ? [accessToken] : [])]) {
+        expect(log).not.toContain(value)
+      }
+      expectSafeLog(result, [CLIENT_SECRET, SECRET_SKELETON])
+    })
   })
 })

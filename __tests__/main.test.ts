@@ -1,5 +1,9 @@
 import dns from 'node:dns'
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -150,11 +154,11 @@ describe('a successful run', () => {
   })
 
   it('accepts a JSON body that starts with a byte order mark', async () => {
-    const body = `\uFEFF${JSON.stringify({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: 60 })}`
+    const body = `\uFEFF${JSON.stringify({ access_token: 'tok-bom-1', token_type: 'Bearer', expires_in: 60 })}`
     const server = await tokenServer({ replies: [raw(200, body, { 'Content-Type': 'application/json' })] })
     const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl })
     expect(result.code).toBe(0)
-    expect(result.outputs).toMatchObject({ access_token: 'tok-bom', token_type: 'Bearer', expires_in: '60' })
+    expect(result.outputs).toMatchObject({ access_token: 'tok-bom-1', token_type: 'Bearer', expires_in: '60' })
   })
 
   it('reaches an IPv6 literal endpoint', async () => {
@@ -185,6 +189,28 @@ describe('publishing all or nothing', () => {
     )
     expectNothingPublished(result)
   })
+
+  it.each(['GITHUB_OUTPUT', 'GITHUB_ENV'])(
+    'fails at once before any request, writing nothing, when %s names a FIFO',
+    async variable => {
+      const dir = mkdtempSync(join(tmpdir(), 'datasaur-fifo-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const fifo = join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const server = await tokenServer()
+      const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl }, { env: { [variable]: fifo } })
+      expect(result.code).toBe(1)
+      expect(server.requests).toHaveLength(0)
+      expect(errorOf(result)).toBe(
+        `${variable} names a FIFO (named pipe) ('${fifo}'), not a regular file, so the token cannot be handed to ` +
+          `later steps; nothing was requested or published. Point ${variable} at a file, or leave it as the ` +
+          'runner sets it.'
+      )
+      expect(result.stdout).not.toMatch(/::set-(output|env)/)
+      if (variable === 'GITHUB_ENV') expect(result.outputFile).toBe('')
+      else expect(result.envFile).toBe('')
+    }
+  )
 
   it.each(['GITHUB_OUTPUT', 'GITHUB_ENV'])(
     'fails before any request, printing no set-output or set-env command, when %s is not set',
@@ -404,10 +430,29 @@ describe('rate limits', () => {
     expect(result.code).toBe(1)
     expect(server.requests).toHaveLength(3)
     expect(errorOf(result)).toBe(
-      `The token endpoint ${server.tokenUrl} answered HTTP 429. The endpoint kept asking to wait (Retry-After) ` +
-        'for more than 5 s (rate_limit_wait_seconds); gave up after 3 attempts.'
+      `The token endpoint ${server.tokenUrl} answered HTTP 429. The server asked to wait 2 s (Retry-After), ` +
+        'but only 1 s of the 5 s of rate_limit_wait_seconds were left; gave up after 3 attempts in 4 s. Raise ' +
+        'rate_limit_wait_seconds, or re-run the job later.'
     )
     expectNothingPublished(result)
+  })
+
+  it('honours a Retry-After that fits rate_limit_wait_seconds, however high the jitter draws', async () => {
+    let now = Date.now()
+    const sleeps: number[] = []
+    const sleep = async (ms: number) => void (sleeps.push(ms), (now += ms))
+    const clock = { now: () => now, sleep, random: () => 0.999999 }
+    const server = await tokenServer({ replies: [json(429, {}, { 'Retry-After': '1' })] })
+    const result = await runInProcess(
+      { ...CLIENT, base_url: server.baseUrl, rate_limit_wait_seconds: '1.5' },
+      { clock }
+    )
+
+    expect(result.code).toBe(0)
+    expect(server.requests).toHaveLength(2)
+    // The draw over [1 s, 2 s] is cut to what is left of the 1.5 s: 1.499 s at most.
+    expect(sleeps).toEqual([1499])
+    expect(result.outputs.access_token).toBe(server.issuedTokens[0])
   })
 })
 
@@ -664,5 +709,28 @@ describe('the proxy variables, read as curl reads them', () => {
       { env: { https_proxy: `localhost:${port}`, no_proxy: 'datasaur.test' } }
     )
     expect(connections).toBe(1)
+  })
+})
+
+describe('tokens that must not be published', () => {
+  const formEncoded = new URLSearchParams([['', SECRET]]).toString().slice(1)
+  it.each([
+    ['the client secret', SECRET, /repeats the client secret; it was not used/],
+    ['the client secret in upper case', SECRET.toUpperCase(), /repeats the client secret/],
+    ['the client secret as the form carries it', formEncoded, /repeats the client secret/],
+    ['a value around the client secret', `jwt.${SECRET}.sig`, /repeats the client secret/],
+    ['a token of 7 characters', 'Qz7Vx9w', /access_token shorter than 8 characters; it was not used/],
+    ['a token that begins with ::', '::stop-commands::abcdefgh', /would read as a workflow command/],
+    ['a token with ##[ in it', 'abcdefgh##[add-mask]x', /would read as a workflow command/]
+  ])('refuses %s at once, quoting neither, and publishes nothing', async (_what, accessToken, message) => {
+    const server = await tokenServer({ replies: [token({ access_token: accessToken })] })
+    const result = await runInProcess({ ...CLIENT, base_url: server.baseUrl, max_attempts: '3' })
+
+    expect(result.code).toBe(1)
+    expect(server.requests).toHaveLength(1)
+    expect(errorOf(result)).toMatch(message)
+    expect(errorOf(result)).toMatch(/^The token endpoint http:\/\/127\.0\.0\.1:\d+\/api\/oauth\/token answered with/)
+    expectClean(result, accessToken)
+    expectNothingPublished(result)
   })
 })

@@ -327,3 +327,45 @@ describe('timeoutError', () => {
     )
   })
 })
+
+describe('networkError: a TLS record where the HTTP answer should be', () => {
+  const loopback: NetworkContext = {
+    endpoint: new URL('http://127.0.0.1:8443/api/oauth/token'),
+    url: new URL('http://127.0.0.1:8443/api/oauth/token'),
+    endpointInput: 'token_url'
+  }
+  const parseError = (rawPacket: unknown) =>
+    Object.assign(nodeError('HPE_INVALID_CONSTANT', 'Expected HTTP/'), { rawPacket })
+  const TLS =
+    'The server at 127.0.0.1:8443 speaks TLS, but the token endpoint http://127.0.0.1:8443/api/oauth/token was ' +
+    "asked in plain http (it answered with a TLS alert, HPE_INVALID_CONSTANT): use https:// in 'token_url'."
+  const NOT_HTTP = /answered with something that is not HTTP \(HPE_INVALID_CONSTANT\)/
+
+  it.each([
+    ['an alert', [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]],
+    ['a handshake record', [0x16, 0x03, 0x03, 0x00, 0x10]]
+  ])('says the server speaks TLS for %s, as final', (_what, bytes) => {
+    const error = networkError(parseError(Buffer.from(bytes)), loopback)
+    expect(error.message).toBe(TLS)
+    expect(error.options).toEqual({ retryable: false, reason: 'HPE_INVALID_CONSTANT' })
+  })
+
+  it.each([
+    ['bytes that are no TLS record', Buffer.from([0x15, 0x01, 0x00])],
+    ['another first byte', Buffer.from([0x17, 0x03, 0x03])],
+    ['no raw packet', undefined],
+    ['a raw packet that is not a buffer', '\u0015\u0003']
+  ])('keeps the not-HTTP message for %s', (_what, raw) => {
+    expect(networkError(parseError(raw), loopback).message).toMatch(NOT_HTTP)
+  })
+
+  it('reads TLS bytes only in an HTTP parse error', () => {
+    const reset = Object.assign(nodeError('ECONNRESET'), { rawPacket: Buffer.from([0x15, 0x03, 0x01]) })
+    expect(networkError(reset, loopback).options).toEqual({ retryable: true, reason: 'ECONNRESET' })
+  })
+
+  it('keeps the not-HTTP message for an https endpoint', () => {
+    const error = networkError(parseError(Buffer.from([0x15, 0x03, 0x01])), context)
+    expect(error.message).toMatch(NOT_HTTP)
+  })
+})

@@ -238,6 +238,85 @@ describe('https to a port that speaks plain http', () => {
   })
 })
 
+describe('plain http to a port that speaks TLS', () => {
+  const runPlain = (base: string, env: Record<string, string> = {}) =>
+    runAction(
+      { client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET, base_url: base, max_attempts: '3' },
+      { env, timeoutMs: 30_000 }
+    )
+  const told = (host: string, how: string) =>
+    `The server at ${host} speaks TLS, but the token endpoint http://${host}/api/oauth/token was asked in plain ` +
+    `http (${how}): use https:// in 'base_url'.`
+
+  it('fails at once, without retrying, when the TLS server closes the connection on the request', async () => {
+    const port = await tlsEndpoint(pki.issue(HOST))
+    const result = await runPlain(`http://127.0.0.1:${port}`)
+
+    expect(result.code).toBe(1)
+    expect(attempts(result)).toBe(1)
+    expect(errorOf(result)).toBe(told(`127.0.0.1:${port}`, 'it closed the connection, ECONNRESET'))
+    expect(result.durationMs).toBeLessThan(SLACK_MS)
+    expect(result.outputFile).toBe('')
+    expectSafeLog(result, [DEMO_CLIENT_SECRET])
+  })
+
+  it('fails at once when the TLS server is trusted (NODE_EXTRA_CA_CERTS) and asked by name', async () => {
+    const port = await tlsEndpoint(pki.issue('localhost'))
+    const result = await runPlain(`http://localhost:${port}`, { NODE_EXTRA_CA_CERTS: pki.caFile })
+
+    expect(result.code).toBe(1)
+    expect(attempts(result)).toBe(1)
+    expect(errorOf(result)).toBe(told(`localhost:${port}`, 'it closed the connection, ECONNRESET'))
+    expect(result.durationMs).toBeLessThan(SLACK_MS)
+  })
+
+  it('fails at once when the server answers the request with a TLS alert', async () => {
+    const alert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46])
+    const port = await listen(createTcpServer(socket => socket.once('data', () => socket.end(alert))))
+    const result = await runPlain(`http://127.0.0.1:${port}`)
+
+    expect(result.code).toBe(1)
+    expect(attempts(result)).toBe(1)
+    expect(errorOf(result)).toBe(told(`127.0.0.1:${port}`, 'it answered with a TLS alert, HPE_INVALID_CONSTANT'))
+  })
+})
+
+describe('101 Switching Protocols', () => {
+  it.each([
+    ['with an Upgrade header', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'],
+    ['without one', 'HTTP/1.1 101 Switching Protocols\r\n\r\n']
+  ])('%s ends the step at once, without retrying or waiting out the timeout', async (_what, answer) => {
+    let connections = 0
+    const port = await listen(
+      createTcpServer(socket => {
+        connections++
+        socket.on('error', () => undefined)
+        socket.once('data', () => socket.write(answer))
+      })
+    )
+    const result = await runAction(
+      {
+        client_id: DEMO_CLIENT_ID,
+        client_secret: DEMO_CLIENT_SECRET,
+        base_url: `http://127.0.0.1:${port}`,
+        max_attempts: '2',
+        timeout_seconds: '5'
+      },
+      { timeoutMs: 30_000 }
+    )
+
+    expect(result.code).toBe(1)
+    expect(connections).toBe(1)
+    expect(errorOf(result)).toBe(
+      `The token endpoint http://127.0.0.1:${port}/api/oauth/token answered 101 Switching Protocols: it is not a ` +
+        "token endpoint (a WebSocket or other upgrade service answers so). Check 'base_url'."
+    )
+    expect(result.durationMs).toBeLessThan(SLACK_MS)
+    expect(result.outputFile).toBe('')
+    expectSafeLog(result, [DEMO_CLIENT_SECRET])
+  })
+})
+
 describe('certificate errors name their cause', () => {
   it('a certificate for another name', async () => {
     const port = await tlsEndpoint(pki.issue('elsewhere.test'))

@@ -88,6 +88,17 @@ describe('retryDelayMs', () => {
   it('waits exactly Retry-After when it is beyond the ceiling', () => {
     expect(retryDelayMs(1, 45_000, () => 0.7)).toBe(45_000)
   })
+
+  it('draws the jitter only up to the limit (what is left of the budget), never past it', () => {
+    expect(retryDelayMs(1, 1000, () => 0.999999, 1500)).toBe(1499)
+    expect(retryDelayMs(1, 1000, () => 0.5, 1500)).toBe(1250)
+    expect(retryDelayMs(3, 1000, () => 0.999999, 2000)).toBe(1999)
+    // A limit above the ceiling changes nothing; at Retry-After itself, the wait is Retry-After.
+    expect(retryDelayMs(1, 1000, () => 0.5, 5000)).toBe(1500)
+    expect(retryDelayMs(1, 1000, () => 0.7, 1000)).toBe(1000)
+    // Without Retry-After the limit does not apply: those waits count on max_attempts.
+    expect(retryDelayMs(2, undefined, () => 0.5, 100)).toBe(2000)
+  })
 })
 
 describe('parseRetryAfterMs', () => {
@@ -256,8 +267,58 @@ describe('withRetries: answers with Retry-After spend the rate-limit budget, not
     expect(run.slept).toEqual([4000, 4000])
     expect(run.calls).toBe(3)
     expect((run.result as Error).message).toBe(
-      'failed: HTTP 429. The endpoint kept asking to wait (Retry-After) for more than 10 s ' +
-        '(rate_limit_wait_seconds); gave up after 3 attempts.'
+      'failed: HTTP 429. The server asked to wait 4 s (Retry-After), but only 2 s of the 10 s of ' +
+        'rate_limit_wait_seconds were left; gave up after 3 attempts in 8 s. Raise rate_limit_wait_seconds, ' +
+        'or re-run the job later.'
+    )
+  })
+
+  it('honours a Retry-After that fits the budget whatever the jitter draws', async () => {
+    // The old draw over [1 s, 2 s] put the wait at 1.999 s, past a budget of 2 s with 5 ms already gone.
+    const clock = fakeClock(0.999999)
+    let calls = 0
+    const result = await withRetries(
+      async () => {
+        calls++
+        await clock.sleep(5) // the attempt itself takes 5 ms
+        if (calls === 1) throw limited('1')
+        return 'token'
+      },
+      { maxAttempts: 1, rateLimitBudgetMs: 2000, clock, onRetry: () => undefined }
+    ).catch((error: Error) => error)
+    expect(result).toBe('token')
+    expect(clock.slept).toEqual([5, 1994, 5])
+  })
+
+  it('states the real figures when a Retry-After does not fit what is left', async () => {
+    const clock = fakeClock(0)
+    const result = await withRetries(
+      async () => {
+        await clock.sleep(1250)
+        throw limited('Thu, 01 Jan 2026 00:00:03 GMT')
+      },
+      { maxAttempts: 3, rateLimitBudgetMs: 2000, clock, onRetry: () => undefined }
+    ).catch((error: Error) => error)
+    // At 1.25 s an HTTP-date 1.75 s ahead asks for more than the 0.75 s left: the figures are rounded
+    // so that the wait never reads as fitting (up for the wait, down for what is left).
+    expect((result as Error).message).toBe(
+      'failed: HTTP 429. The server asked to wait 1.8 s (Retry-After), but only 0.7 s of the 2 s of ' +
+        'rate_limit_wait_seconds were left; gave up after 1 attempt in 1.2 s. Raise rate_limit_wait_seconds, ' +
+        'or re-run the job later.'
+    )
+  })
+
+  it('says no time was left once the attempts alone used the budget', async () => {
+    const clock = fakeClock(0)
+    const result = await withRetries(
+      async () => {
+        await clock.sleep(2500)
+        throw limited('0')
+      },
+      { maxAttempts: 3, rateLimitBudgetMs: 2000, clock, onRetry: () => undefined }
+    ).catch((error: Error) => error)
+    expect((result as Error).message).toMatch(
+      /asked to wait 0 s \(Retry-After\), but only 0 s of the 2 s .* gave up after 1 attempt in 2\.5 s\./
     )
   })
 
@@ -281,7 +342,7 @@ describe('withRetries: answers with Retry-After spend the rate-limit budget, not
     // 4 s + 1 s, 9 s + 1 s = 10 s: allowed; 14 s + 1 s: over.
     expect(calls).toBe(3)
     expect((result as Error).message).toMatch(
-      /for more than 10 s \(rate_limit_wait_seconds\); gave up after 3 attempts\.$/
+      /asked to wait 1 s \(Retry-After\), but only 0 s of the 10 s of rate_limit_wait_seconds were left; gave up after 3 attempts in 14 s\./
     )
   })
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { createServer as createHttpsServer } from 'node:https'
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net'
 import { AttemptError } from '../src/errors.js'
 import type { Settings } from '../src/inputs.js'
 import { formEncode } from '../src/text/encoding.js'
@@ -11,6 +13,7 @@ import {
 } from '../src/exchange/token-request.js'
 import { Redactor } from '../src/text/log-text.js'
 import { VERSION } from '../src/version.js'
+import { createCertificateAuthority } from './support/certificates.js'
 import { clientOf, json, raw, reset, startTokenServer, trickle } from './support/token-server.js'
 
 const SECRET = "s e+c/r=e:t%~!*'()"
@@ -266,5 +269,204 @@ describe('sendTokenRequest against a loopback endpoint', () => {
       send(5000)
     ).catch(e => e)
     expect(error.options).toEqual({ retryable: false, reason: 'HTTP 302' })
+  })
+})
+
+describe('sendTokenRequest: 1xx answers', () => {
+  const closers: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close()
+  })
+
+  /** A TCP server that answers each request's first bytes with `answer`, counting open connections. */
+  async function rawServer(answer: string): Promise<{ url: URL; connections: () => number; open: () => number }> {
+    const open = new Set<Socket>()
+    let connections = 0
+    const server = createTcpServer(socket => {
+      connections++
+      open.add(socket)
+      socket.on('close', () => open.delete(socket))
+      socket.on('error', () => undefined)
+      socket.once('data', () => socket.write(answer))
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    closers.push(() => {
+      for (const socket of open) socket.destroy()
+      return new Promise(resolve => server.close(resolve))
+    })
+    const { port } = server.address() as AddressInfo
+    return {
+      url: new URL(`http://127.0.0.1:${port}/api/oauth/token`),
+      connections: () => connections,
+      open: () => open.size
+    }
+  }
+
+  async function attempt(url: URL, timeoutMs = 5000): Promise<AttemptError | { status: number; body: string }> {
+    const request = buildTokenRequest(settings({ tokenUrl: url }))
+    return sendTokenRequest(request, send(timeoutMs)).catch((error: AttemptError) => error)
+  }
+
+  const SWITCHED = (url: URL) =>
+    `The token endpoint ${url.href} answered 101 Switching Protocols: it is not a token endpoint (a WebSocket or ` +
+    "other upgrade service answers so). Check 'base_url'."
+
+  it.each([
+    ['with an Upgrade header', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'],
+    [
+      'with an Upgrade header and bytes of the new protocol',
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\nxyz'
+    ],
+    ['without an Upgrade header', 'HTTP/1.1 101 Switching Protocols\r\n\r\n']
+  ])('ends the attempt at once on a 101 %s, as final, and closes the connection', async (_what, answer) => {
+    const server = await rawServer(answer)
+    const started = performance.now()
+    const error = await attempt(server.url, 20_000)
+    expect(error).toBeInstanceOf(AttemptError)
+    expect((error as AttemptError).message).toBe(SWITCHED(server.url))
+    expect((error as AttemptError).options).toEqual({ retryable: false, reason: 'HTTP 101' })
+    // Far below the 20 s deadline the attempt would otherwise have waited out.
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(server.connections()).toBe(1)
+    // The close reaches the server's side a moment later.
+    for (let i = 0; i < 200 && server.open() > 0; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(server.open()).toBe(0)
+  })
+
+  it.each([
+    ['102 Processing', 'HTTP/1.1 102 Processing\r\n\r\n'],
+    ['103 Early Hints', 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'],
+    ['two interim answers', 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n']
+  ])('reads past %s to the final answer', async (_what, interim) => {
+    const body = JSON.stringify({ access_token: 'interim-token-1', token_type: 'bearer' })
+    const final = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+    const server = await rawServer(`${interim}${final}`)
+    const response = await attempt(server.url)
+    expect(response).toMatchObject({ status: 200, body })
+  })
+})
+
+describe('sendTokenRequest: plain http to a port that speaks TLS', () => {
+  const pki = createCertificateAuthority()
+  const closers: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close()
+  })
+
+  /** Counts connections and closes them all on the way out. */
+  function tracked<T extends TcpServer>(server: T): { server: T; connections: () => number; open: () => number } {
+    const open = new Set<Socket>()
+    let connections = 0
+    server.on('connection', (socket: Socket) => {
+      connections++
+      open.add(socket)
+      socket.on('close', () => open.delete(socket))
+    })
+    closers.push(() => {
+      for (const socket of open) socket.destroy()
+      return new Promise(resolve => server.close(resolve))
+    })
+    return { server, connections: () => connections, open: () => open.size }
+  }
+
+  async function listen(server: TcpServer, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>(resolve => server.listen(0, host, resolve))
+    return (server.address() as AddressInfo).port
+  }
+
+  async function attempt(url: string): Promise<AttemptError> {
+    const request = buildTokenRequest(settings({ tokenUrl: new URL(url) }))
+    return sendTokenRequest(request, send(5000)).then(
+      () => {
+        throw new Error('expected the attempt to fail')
+      },
+      (error: AttemptError) => error
+    )
+  }
+
+  it.each([
+    ['127.0.0.1', '127.0.0.1', 'localhost'],
+    ['localhost', '127.0.0.1', 'localhost'],
+    ['[::1]', '::1', 'localhost']
+  ])('says so, as final, when a TLS server at %s closes the connection on the request', async (host, bind, name) => {
+    const tls = tracked(createHttpsServer(pki.issue(name), (_req, res) => res.end('{}')))
+    const port = await listen(tls.server, bind)
+    const error = await attempt(`http://${host}:${port}/api/oauth/token`)
+    expect(error.message).toBe(
+      `The server at ${host}:${port} speaks TLS, but the token endpoint http://${host}:${port}/api/oauth/token was ` +
+        "asked in plain http (it closed the connection, ECONNRESET): use https:// in 'base_url'."
+    )
+    expect(error.options).toEqual({ retryable: false, reason: 'ECONNRESET' })
+    // The request, then the probe's handshake; both closed when the attempt ends.
+    expect(tls.connections()).toBe(2)
+    for (let i = 0; i < 200 && tls.open() > 0; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(tls.open()).toBe(0)
+  })
+
+  it('says so at once when the server answers the request with a TLS alert', async () => {
+    // A protocol_version alert (RFC 8446 §6), as some TLS servers send to bytes that are not TLS.
+    const alert = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+    const server = tracked(createTcpServer(socket => socket.once('data', () => socket.end(alert))))
+    const port = await listen(server.server)
+    const error = await attempt(`http://127.0.0.1:${port}/api/oauth/token`)
+    expect(error.message).toBe(
+      `The server at 127.0.0.1:${port} speaks TLS, but the token endpoint http://127.0.0.1:${port}/api/oauth/token ` +
+        "was asked in plain http (it answered with a TLS alert, HPE_INVALID_CONSTANT): use https:// in 'base_url'."
+    )
+    expect(error.options).toEqual({ retryable: false, reason: 'HPE_INVALID_CONSTANT' })
+    expect(server.connections()).toBe(1)
+  })
+
+  it('keeps a reset from a server that does not speak TLS passing', async () => {
+    const server = tracked(createTcpServer(socket => socket.once('data', () => socket.resetAndDestroy())))
+    const port = await listen(server.server)
+    const error = await attempt(`http://127.0.0.1:${port}/api/oauth/token`)
+    expect(error.message).toBe(
+      `Could not reach the token endpoint http://127.0.0.1:${port}/api/oauth/token (ECONNRESET).`
+    )
+    expect(error.options).toEqual({ retryable: true, reason: 'ECONNRESET' })
+    expect(server.connections()).toBe(2)
+  })
+
+  it('keeps a reset passing when the port answers the probe with something that is not TLS', async () => {
+    let first = true
+    const server = tracked(
+      createTcpServer(socket => {
+        const reset = first
+        first = false
+        socket.once('data', () => (reset ? socket.resetAndDestroy() : socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')))
+      })
+    )
+    const port = await listen(server.server)
+    const error = await attempt(`http://127.0.0.1:${port}/api/oauth/token`)
+    expect(error.options).toEqual({ retryable: true, reason: 'ECONNRESET' })
+  })
+
+  it('closes the probe with the attempt when the deadline comes first', async () => {
+    let first = true
+    const server = tracked(
+      createTcpServer(socket => {
+        const reset = first
+        first = false
+        if (reset) socket.once('data', () => socket.resetAndDestroy())
+        else socket.resume() // the probe's ClientHello is never answered
+      })
+    )
+    const port = await listen(server.server)
+    const request = buildTokenRequest(settings({ tokenUrl: new URL(`http://127.0.0.1:${port}/api/oauth/token`) }))
+    const error = await sendTokenRequest(request, send(300)).catch((caught: AttemptError) => caught)
+    expect((error as AttemptError).message).toMatch(/did not answer within 0\.3 s \(timeout_seconds\)/)
+    expect(server.connections()).toBe(2)
+    // Well before the probe's own 2 s would have closed it.
+    for (let i = 0; i < 100 && server.open() > 0; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(server.open()).toBe(0)
+  })
+
+  it('does not probe an https endpoint', async () => {
+    const server = tracked(createTcpServer(socket => socket.resetAndDestroy()))
+    const port = await listen(server.server)
+    const error = await attempt(`https://127.0.0.1:${port}/api/oauth/token`)
+    expect(error.options.retryable).toBe(true)
+    expect(server.connections()).toBe(1)
   })
 })

@@ -19,7 +19,7 @@ function response(status: number, body: unknown, headers: Record<string, string>
 function context(secrets: string[] = [], extra: Partial<ResponseContext> = {}): ResponseContext {
   const redactor = new Redactor()
   for (const secret of secrets) redactor.add(secret)
-  return { redactor, endpointInput: 'base_url', authMethod: 'client_secret_post', ...extra }
+  return { redactor, endpointInput: 'base_url', authMethod: 'client_secret_post', secrets, ...extra }
 }
 
 function failure(res: TokenHttpResponse, secrets: string[] = [], extra: Partial<ResponseContext> = {}): AttemptError {
@@ -48,21 +48,25 @@ describe('parseTokenResponse: success', () => {
   })
 
   it('leaves the expiry empty when the server gives none', () => {
-    const token = parseTokenResponse(response(200, { access_token: 't', token_type: 'bearer' }), SENT_AT, context())
+    const token = parseTokenResponse(
+      response(200, { access_token: 'tok-0123', token_type: 'bearer' }),
+      SENT_AT,
+      context()
+    )
     expect(token.expiresIn).toBeUndefined()
     expect(token.expiresAt).toBeUndefined()
   })
 
   it('reads expires_in 0 as no lifetime, and accepts a digit string', () => {
     const zero = parseTokenResponse(
-      response(200, { access_token: 't', token_type: 'BEARER', expires_in: 0 }),
+      response(200, { access_token: 'tok-0123', token_type: 'BEARER', expires_in: 0 }),
       SENT_AT,
       context()
     )
-    expect(zero).toEqual({ accessToken: 't', tokenType: 'BEARER', expiresIn: undefined, expiresAt: undefined })
+    expect(zero).toEqual({ accessToken: 'tok-0123', tokenType: 'BEARER', expiresIn: undefined, expiresAt: undefined })
     expect(
       parseTokenResponse(
-        response(200, { access_token: 't', token_type: 'bearer', expires_in: '60' }),
+        response(200, { access_token: 'tok-0123', token_type: 'bearer', expires_in: '60' }),
         SENT_AT,
         context()
       ).expiresIn
@@ -84,46 +88,50 @@ describe('parseTokenResponse: invalid 200 answers are final', () => {
     ['a token with a newline', { access_token: 'abc\nEVIL=1', token_type: 'bearer' }, /outside visible ASCII/],
     ['a token with a space', { access_token: 'abc def', token_type: 'bearer' }, /outside visible ASCII/],
     ['a token with non-ASCII', { access_token: 'abcé', token_type: 'bearer' }, /outside visible ASCII/],
-    ['token_type mac', { access_token: 't', token_type: 'mac' }, /token_type 'mac'; only bearer tokens are supported/],
-    ['no token_type', { access_token: 't' }, /token_type none/],
+    [
+      'token_type mac',
+      { access_token: 'tok-0123', token_type: 'mac' },
+      /token_type 'mac'; only bearer tokens are supported/
+    ],
+    ['no token_type', { access_token: 'tok-0123' }, /token_type none/],
     [
       'negative expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: -1 },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: -1 },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'fractional expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: 1.5 },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: 1.5 },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'text expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: 'soon' },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: 'soon' },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'a boolean expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: true },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: true },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'an exponent expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: '1e3' },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: '1e3' },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'a padded expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: ' 60' },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: ' 60' },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'a trailing-space expires_in',
-      { access_token: 't', token_type: 'bearer', expires_in: '60 ' },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: '60 ' },
       /expires_in that is not a whole number of seconds/
     ],
     [
       'an expires_in in an array',
-      { access_token: 't', token_type: 'bearer', expires_in: [3600] },
+      { access_token: 'tok-0123', token_type: 'bearer', expires_in: [3600] },
       /expires_in that is not a whole number of seconds/
     ],
     [
@@ -276,26 +284,26 @@ describe('parseTokenResponse: answers that are not what they seem', () => {
   })
 
   it('does not quote a token_type that repeats part of a secret', () => {
-    const error = failure(response(200, { access_token: 't', token_type: 'hunter2' }), ['xhunter2x'])
+    const error = failure(response(200, { access_token: 'tok-0123', token_type: 'hunter2' }), ['xhunter2x'])
     expect(error.message).toContain('token_type an unsupported value')
   })
 
   it('accepts the last expiry ISO 8601 can write with four digits, and refuses one a second later', () => {
     const last = (Date.UTC(9999, 11, 31, 23, 59, 59) - SENT_AT.getTime()) / 1000
     const accepted = parseTokenResponse(
-      response(200, { access_token: 't', token_type: 'bearer', expires_in: last }),
+      response(200, { access_token: 'tok-0123', token_type: 'bearer', expires_in: last }),
       SENT_AT,
       context()
     )
     expect(accepted.expiresAt?.toISOString()).toBe('9999-12-31T23:59:59.000Z')
-    const error = failure(response(200, { access_token: 't', token_type: 'bearer', expires_in: last + 1 }))
+    const error = failure(response(200, { access_token: 'tok-0123', token_type: 'bearer', expires_in: last + 1 }))
     expect(error.message).toMatch(/which ends after the year 9999 and is not a token lifetime\.$/)
     expect(error.options).toEqual({ retryable: false, reason: 'invalid token response' })
   })
 
   it('rejects an expires_in too large to be a date', () => {
     const error = failure(
-      response(200, { access_token: 't', token_type: 'bearer', expires_in: Number.MAX_SAFE_INTEGER })
+      response(200, { access_token: 'tok-0123', token_type: 'bearer', expires_in: Number.MAX_SAFE_INTEGER })
     )
     expect(error.message).toMatch(/expires_in of 9007199254740991 s, which ends after the year 9999/)
   })
@@ -344,4 +352,90 @@ describe('parseTokenResponse: hints for set-up mistakes', () => {
     )
     expect(error.options).toEqual({ retryable: true, reason: 'HTTP 200, empty body' })
   })
+})
+
+describe('parseTokenResponse: tokens that must not be published are refused without being quoted', () => {
+  const SECRET = 'Sup3r-Secret/+=value'
+  const FORM_ENCODED = 'Sup3r-Secret%2F%2B%3Dvalue'
+  const refused = (accessToken: string, secrets = [SECRET, FORM_ENCODED]) => {
+    const error = failure(response(200, { access_token: accessToken, token_type: 'bearer' }), secrets, { secrets })
+    expect(error.options).toEqual({ retryable: false, reason: 'invalid token response' })
+    expect(error.message).not.toContain(accessToken)
+    for (const secret of secrets) expect(error.message.toLowerCase()).not.toContain(secret.toLowerCase())
+    return error.message
+  }
+  const SECRET_MESSAGE =
+    'The token endpoint https://datasaur.ai/api/oauth/token answered with an access_token that repeats the client ' +
+    "secret; it was not used, so the secret is not handed to later steps. Check that 'base_url' points at a " +
+    'Datasaur token endpoint and not at a service that echoes the request.'
+
+  it.each([
+    ['the secret itself', SECRET],
+    ['the secret in another case', SECRET.toUpperCase()],
+    ['the secret as the form carries it', FORM_ENCODED],
+    ['a value that contains the secret', `tok.${SECRET}.sig`],
+    ['a value that contains the encoded secret in another case', `x${FORM_ENCODED.toLowerCase()}`]
+  ])('refuses %s', (_what, accessToken) => {
+    expect(refused(accessToken)).toBe(SECRET_MESSAGE)
+  })
+
+  it('refuses a token equal to a short secret, but not one that merely contains it', () => {
+    expect(refused('abc12345', ['abc12345'])).toBe(SECRET_MESSAGE)
+    expect(refused('xABC12345x', ['abc12345'])).toBe(SECRET_MESSAGE)
+    expect(refused('ABC1234', ['abc1234'])).toBe(SECRET_MESSAGE)
+    const token = parseTokenResponse(
+      response(200, { access_token: 'xabc1234x', token_type: 'bearer' }),
+      SENT_AT,
+      context([], { secrets: ['abc1234'] })
+    )
+    expect(token.accessToken).toBe('xabc1234x')
+  })
+
+  it.each(['Q', 'Qz7Vx9w', 'Z'.repeat(7)])('refuses a token of fewer than 8 characters: %j', accessToken => {
+    expect(refused(accessToken)).toBe(
+      'The token endpoint https://datasaur.ai/api/oauth/token answered with an access_token shorter than 8 ' +
+        'characters; it was not used, since masking it would hide that text everywhere in the log. Check that ' +
+        "'base_url' points at a Datasaur token endpoint."
+    )
+  })
+
+  it('accepts a token of exactly 8 characters', () => {
+    const token = parseTokenResponse(
+      response(200, { access_token: 'abcdefgh', token_type: 'bearer' }),
+      SENT_AT,
+      context([], { secrets: [SECRET] })
+    )
+    expect(token.accessToken).toBe('abcdefgh')
+  })
+
+  it.each(['::stop-commands::abcdefgh', '::add-mask::x', 'abcdefgh##[group]x', '##[add-mask]abcdefgh'])(
+    'refuses a token the runner would read as a workflow command: %j',
+    accessToken => {
+      expect(refused(accessToken)).toBe(
+        'The token endpoint https://datasaur.ai/api/oauth/token answered with an access_token that the runner ' +
+          "would read as a workflow command (it begins with '::' or contains '##['); it was not used."
+      )
+    }
+  )
+
+  it.each(['abcdefgh::x', 'a:b::cdefgh', 'abcdefgh##x', 'abc#[defgh', 'abcdefgh[##]'])(
+    'accepts a token with colons or hashes that is no workflow command: %j',
+    accessToken => {
+      const token = parseTokenResponse(
+        response(200, { access_token: accessToken, token_type: 'bearer' }),
+        SENT_AT,
+        context()
+      )
+      expect(token.accessToken).toBe(accessToken)
+    }
+  )
+
+  it.each(['abcd efgh', 'abcd\tefgh', 'abcdefgh\n', 'abcd\u0000efgh', 'abcd\u007fefgh', 'abcdefgh\r'])(
+    'refuses a token with whitespace or control characters: %j',
+    accessToken => {
+      expect(refused(accessToken)).toMatch(
+        /access_token containing characters outside visible ASCII; it was not used\.$/
+      )
+    }
+  )
 })

@@ -11,6 +11,7 @@
 //   hang-lookup         every host name lookup never answers, holding the event loop open
 //   block-lookup        every host name lookup never answers and holds one of libuv's threads, as a
 //                       resolver that never answers does (the thread waits to open a FIFO: set PROVOKE_FIFO)
+//   random-max          Math.random always draws its largest value, the unluckiest jitter there is
 //
 // The provocations that need the action's guard wait until it is installed (it listens for uncaught
 // exceptions), and those that need its secrets registered wait for the first host name lookup, which
@@ -33,6 +34,8 @@ function whenGuarded(action) {
   }
   poll()
 }
+
+if (provoke.has('random-max')) Math.random = () => 1 - Number.EPSILON
 
 if (provoke.has('stdout-flood')) process.stdout.write(`${'x'.repeat(999)}\n`.repeat(1500))
 

@@ -1356,13 +1356,19 @@ function backoffCeilingMs(failedAttempts) {
 function backoffDelayMs(failedAttempts, random) {
     return Math.floor(random() * backoffCeilingMs(failedAttempts));
 }
-function retryDelayMs(failedAttempts, retryAfterMs, random) {
+function retryDelayMs(failedAttempts, retryAfterMs, random, limitMs = Infinity) {
     if (retryAfterMs === undefined)
         return backoffDelayMs(failedAttempts, random);
-    const ceiling = backoffCeilingMs(failedAttempts);
+    const ceiling = Math.min(backoffCeilingMs(failedAttempts), limitMs);
     if (retryAfterMs >= ceiling)
         return retryAfterMs;
     return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs));
+}
+function tenthsUp(ms) {
+    return Math.ceil(ms / 100) / 10;
+}
+function tenthsDown(ms) {
+    return Math.floor(ms / 100) / 10;
 }
 function parseRetryAfterMs(value, nowMs) {
     if (!value)
@@ -1431,7 +1437,8 @@ async function withRetries(attempt, options) {
                     `again (Retry-After), longer than the ${MAX_RETRY_AFTER_MS / 1000} s this action waits; ` +
                     `gave up after ${made}, re-run the job later.`);
             }
-            const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random);
+            const leftMs = rateLimitBudgetMs - (nowMs - startedMs);
+            const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random, leftMs);
             const notice = { attempt: counted + 1, maxAttempts, reason: error.options.reason, delayMs };
             if (retryAfterMs === undefined) {
                 counted++;
@@ -1442,11 +1449,13 @@ async function withRetries(attempt, options) {
                 options.onRetry(notice);
             }
             else {
-                const usedMs = nowMs + delayMs - startedMs;
-                if (usedMs > rateLimitBudgetMs) {
-                    throw new ActionError(`${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
-                        `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`);
+                if (retryAfterMs > leftMs) {
+                    throw new ActionError(`${error.message} The server asked to wait ${tenthsUp(retryAfterMs)} s (Retry-After), but only ` +
+                        `${tenthsDown(Math.max(0, leftMs))} s of the ${rateLimitBudgetMs / 1000} s of rate_limit_wait_seconds ` +
+                        `were left; gave up after ${made} in ${tenthsDown(nowMs - startedMs)} s. Raise ` +
+                        'rate_limit_wait_seconds, or re-run the job later.');
                 }
+                const usedMs = nowMs + delayMs - startedMs;
                 options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } });
             }
             await clock.sleep(delayMs);
@@ -2488,14 +2497,21 @@ const TUNNELS = {
     'https:': { overHttp: tunnel.httpsOverHttp, overHttps: tunnel.httpsOverHttps },
     'http:': { overHttp: tunnel.httpOverHttp, overHttps: tunnel.httpOverHttps }
 };
+class SwitchedProtocols extends Error {
+}
 class AttemptConnections {
     proxies;
     proxySockets = [];
     directAgents = [];
     proxyInUse;
     proxyFailure;
+    otherSockets = [];
+    switchedProtocols;
+    switchProtocols = () => undefined;
     constructor(proxies) {
         this.proxies = proxies;
+        this.switchedProtocols = new Promise((_, reject) => (this.switchProtocols = reject));
+        this.switchedProtocols.catch(() => undefined);
     }
     get proxy() {
         return this.proxyInUse?.address;
@@ -2522,7 +2538,18 @@ class AttemptConnections {
                 options.host = url.hostname.slice(1, -1);
             options.lookup = sharedLookup;
         }
+        this.watchUpgrades(options.agent);
         return { options, parsedUrl: url, httpModule: secure ? (external_node_https_default()) : (external_node_http_default()) };
+    }
+    watchUpgrades(agent) {
+        const add = agent.addRequest;
+        agent.addRequest = (request, ...rest) => {
+            request.on('upgrade', (_response, socket) => {
+                socket.destroy();
+                this.switchProtocols(new SwitchedProtocols());
+            });
+            add.call(agent, request, ...rest);
+        };
     }
     tunnel(proxy, protocol) {
         const kinds = TUNNELS[protocol];
@@ -2545,6 +2572,11 @@ class AttemptConnections {
             socket.destroy();
         for (const agent of this.directAgents)
             agent.destroy();
+        for (const socket of this.otherSockets)
+            socket.destroy();
+    }
+    track(socket) {
+        this.otherSockets.push(socket);
     }
 }
 
@@ -2720,6 +2752,9 @@ function networkError(error, context) {
         return network_errors_final(`${host} did not answer with TLS (${code}): it may serve plain http on this port; check the scheme and ` +
             `port of '${context.endpointInput}'.`, code);
     }
+    if (code.startsWith('HPE_') && context.url.protocol === 'http:' && isTlsRecord(error)) {
+        return plainHttpToTls(context, `it answered with a TLS alert, ${code}`, code);
+    }
     if (code.startsWith('HPE_')) {
         return network_errors_final(`The token endpoint ${where} answered with something that is not HTTP (${code}): check that ` +
             `'${context.endpointInput}' points at the Datasaur server and not at another service.`, code);
@@ -2736,6 +2771,14 @@ function networkError(error, context) {
         retryable: true,
         reason: code
     });
+}
+function isTlsRecord(error) {
+    const raw = error.rawPacket;
+    return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03;
+}
+function plainHttpToTls(context, how, reason) {
+    return network_errors_final(`The server at ${context.url.host} speaks TLS, but the token endpoint ${describeEndpoint(context.endpoint)} ` +
+        `was asked in plain http (${how}): use https:// in '${context.endpointInput}'.`, reason);
 }
 function timeoutError(context, timeoutMs) {
     const via = context.proxy ? ` through the proxy ${context.proxy}` : '';
@@ -2808,11 +2851,38 @@ function network_errors_errorCode(error) {
 }
 const NO_CODE = 'network error';
 
+;// CONCATENATED MODULE: ./src/exchange/tls-probe.ts
+
+
+
+const PROBE_TIMEOUT_MS = 2000;
+function speaksTls(url, track, timeoutMs = PROBE_TIMEOUT_MS) {
+    return new Promise(resolve => {
+        const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+        const socket = (0,external_node_tls_namespaceObject.connect)({ host, port: Number(url.port || 80), lookup: sharedLookup });
+        track(socket);
+        const answer = (tls) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(tls);
+        };
+        const timer = setTimeout(() => answer(false), timeoutMs);
+        socket.once('secureConnect', () => answer(true));
+        socket.once('error', error => answer(isTlsAnswer(error)));
+        socket.once('close', () => answer(false));
+    });
+}
+function isTlsAnswer(error) {
+    const code = String(error.code);
+    return CERTIFICATE_PROBLEMS[code] !== undefined || /_ALERT_/.test(code);
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 const VERSION = '1.0.0';
 const USER_AGENT = `datasaur-token-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/exchange/token-request.ts
+
 
 
 
@@ -2907,12 +2977,17 @@ class Exchange {
             try {
                 const info = this.connections.requestInfo('POST', this.url, this.headers(client));
                 this.clientTls.prepareRequest(info.options);
-                message = (await client.requestRaw(info, request.body)).message;
+                const sent = client.requestRaw(info, request.body);
+                message = (await Promise.race([sent, this.connections.switchedProtocols])).message;
             }
             catch (error) {
-                throw networkError(error, this.context());
+                if (error instanceof SwitchedProtocols)
+                    throw this.switchedProtocols();
+                throw await this.connectionError(error);
             }
             const status = message.statusCode ?? 0;
+            if (status === 101)
+                throw this.switchedProtocols();
             if (!REDIRECT_STATUSES.has(status)) {
                 const body = await this.readBody(status, message);
                 return { url: request.url, status, headers: message.headers, body };
@@ -2935,6 +3010,19 @@ class Exchange {
     }
     headers(client) {
         return { ...this.request.headers, 'User-Agent': String(client.userAgent) };
+    }
+    async connectionError(error) {
+        const context = this.context();
+        if (this.url.protocol === 'http:' && network_errors_errorCode(error) === 'ECONNRESET') {
+            if (await speaksTls(this.url, socket => this.connections.track(socket))) {
+                return plainHttpToTls(context, 'it closed the connection, ECONNRESET', 'ECONNRESET');
+            }
+        }
+        return networkError(error, context);
+    }
+    switchedProtocols() {
+        return new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered 101 Switching Protocols: it is not a ` +
+            `token endpoint (a WebSocket or other upgrade service answers so). Check '${this.request.endpointInput}'.`, { retryable: false, reason: 'HTTP 101' });
     }
     readBody(status, message) {
         const tooLarge = () => new AttemptError(`The token endpoint ${describeEndpoint(this.request.url)} answered HTTP ${status} with a body larger than ` +
@@ -2966,6 +3054,8 @@ class Exchange {
 
 
 
+const MIN_TOKEN_LENGTH = 8;
+const MIN_CONTAINED_SECRET = 8;
 const OAUTH_ERROR_HINTS = new Map(Object.entries({
     invalid_client: 'The client ID or secret was rejected: check the client_id and client_secret secrets. ' +
         'Regenerating Datasaur OAuth credentials invalidates the old ones, and OAuth credentials need a Growth or Enterprise plan.',
@@ -3009,6 +3099,7 @@ function parseTokenResponse(response, sentAt, context) {
     if (!/^[\x21-\x7E]+$/.test(accessToken)) {
         throw invalid(`The token endpoint ${where} answered with an access_token containing characters outside visible ASCII; it was not used.`);
     }
+    refuseUnpublishable(accessToken, where, context);
     const tokenType = json.token_type;
     if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
         const quotable = typeof tokenType === 'string' &&
@@ -3025,6 +3116,27 @@ function parseTokenResponse(response, sentAt, context) {
             'and is not a token lifetime.');
     }
     return { accessToken, tokenType, expiresIn, expiresAt };
+}
+function refuseUnpublishable(accessToken, where, context) {
+    const token = accessToken.toLowerCase();
+    const repeatsSecret = context.secrets.some(secret => {
+        const form = secret.toLowerCase();
+        return token === form || (form.length >= MIN_CONTAINED_SECRET && token.includes(form));
+    });
+    if (repeatsSecret) {
+        throw invalid(`The token endpoint ${where} answered with an access_token that repeats the client secret; it was not used, ` +
+            `so the secret is not handed to later steps. Check that '${context.endpointInput}' points at a Datasaur ` +
+            'token endpoint and not at a service that echoes the request.');
+    }
+    if (accessToken.length < MIN_TOKEN_LENGTH) {
+        throw invalid(`The token endpoint ${where} answered with an access_token shorter than ${MIN_TOKEN_LENGTH} characters; it ` +
+            'was not used, since masking it would hide that text everywhere in the log. Check that ' +
+            `'${context.endpointInput}' points at a Datasaur token endpoint.`);
+    }
+    if (accessToken.startsWith('::') || accessToken.includes('##[')) {
+        throw invalid(`The token endpoint ${where} answered with an access_token that the runner would read as a workflow ` +
+            "command (it begins with '::' or contains '##['); it was not used.");
+    }
 }
 function parseExpiresIn(value, where) {
     if (value === undefined || value === null)
@@ -3110,7 +3222,8 @@ async function exchangeToken(settings, environment, log, clock) {
         endpointInput: settings.endpointInput,
         authMethod: settings.authMethod,
         otherHostHint: settings.otherHostHint,
-        clientCertificateSet: settings.clientCertificate !== undefined
+        clientCertificateSet: settings.clientCertificate !== undefined,
+        secrets: [settings.clientSecret, ...request.derivedSecrets]
     };
     return withRetries(async (attempt) => {
         log.debug(`Attempt ${attempt}: POST ${endpoint} (${settings.authMethod}).`);

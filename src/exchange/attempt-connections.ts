@@ -1,4 +1,4 @@
-import http, { type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
+import http, { type ClientRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import type { RequestInfo } from '@actions/http-client/lib/interfaces'
@@ -11,6 +11,18 @@ const TUNNELS = {
   'https:': { overHttp: tunnel.httpsOverHttp, overHttps: tunnel.httpsOverHttps },
   'http:': { overHttp: tunnel.httpOverHttp, overHttps: tunnel.httpOverHttps }
 }
+
+/** What both kinds of agent do with every request: http.Agent's and `tunnel`'s take different arguments after it. */
+interface RequestAgent {
+  addRequest: (request: ClientRequest, ...rest: unknown[]) => void
+}
+
+/**
+ * The server switched protocols (101 with an Upgrade header). Node hands such an answer only to an
+ * `upgrade` listener, and without one closes the connection without telling the request, which would
+ * then wait out the whole deadline: a token endpoint never answers that way.
+ */
+export class SwitchedProtocols extends Error {}
 
 /**
  * The connections one attempt opens, and the choice of how each request goes: through the proxy
@@ -38,8 +50,18 @@ export class AttemptConnections {
    * which loses the code (a certificate problem of an https proxy, say).
    */
   proxyFailure: unknown
+  /** Other connections the attempt opened itself (a probe), closed with the rest. */
+  private readonly otherSockets: Socket[] = []
+  /** Rejects with `SwitchedProtocols` when a request of the attempt is answered 101; it never resolves. */
+  readonly switchedProtocols: Promise<never>
+  private switchProtocols: (error: Error) => void = () => undefined
 
-  constructor(private readonly proxies?: ProxyEnvironment) {}
+  constructor(private readonly proxies?: ProxyEnvironment) {
+    this.switchedProtocols = new Promise<never>((_, reject) => (this.switchProtocols = reject))
+    // Raced against each request; unobserved when no server switches protocols.
+    // Stryker disable next-line CallExpression: every hop races it before a 101 can reject it.
+    this.switchedProtocols.catch(() => undefined)
+  }
 
   /** `host:port` of the proxy the attempt goes through, if any. */
   get proxy(): string | undefined {
@@ -67,7 +89,23 @@ export class AttemptConnections {
       if (url.hostname.startsWith('[')) options.host = url.hostname.slice(1, -1)
       options.lookup = sharedLookup
     }
+    this.watchUpgrades(options.agent as unknown as RequestAgent)
     return { options, parsedUrl: url, httpModule: secure ? https : http }
+  }
+
+  /**
+   * Every request reaches its agent's `addRequest`, the one place a handler can see the request
+   * itself; each request has an agent of its own.
+   */
+  private watchUpgrades(agent: RequestAgent): void {
+    const add = agent.addRequest
+    agent.addRequest = (request, ...rest) => {
+      request.on('upgrade', (_response: unknown, socket: Socket) => {
+        socket.destroy()
+        this.switchProtocols(new SwitchedProtocols())
+      })
+      add.call(agent, request, ...rest)
+    }
   }
 
   private tunnel(proxy: Proxy, protocol: 'http:' | 'https:'): tunnel.TunnelingAgent {
@@ -94,5 +132,11 @@ export class AttemptConnections {
   destroyAll(): void {
     for (const socket of this.proxySockets) socket.destroy()
     for (const agent of this.directAgents) agent.destroy()
+    for (const socket of this.otherSockets) socket.destroy()
+  }
+
+  /** Another connection the attempt opened itself (a probe), to be closed with the rest. */
+  track(socket: Socket): void {
+    this.otherSockets.push(socket)
   }
 }

@@ -47,7 +47,8 @@ export async function exchangeToken(
     endpointInput: settings.endpointInput,
     authMethod: settings.authMethod,
     otherHostHint: settings.otherHostHint,
-    clientCertificateSet: settings.clientCertificate !== undefined
+    clientCertificateSet: settings.clientCertificate !== undefined,
+    secrets: [settings.clientSecret, ...request.derivedSecrets]
   }
   return withRetries(
     async attempt => {

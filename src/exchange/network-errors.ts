@@ -100,6 +100,9 @@ export function networkError(error: unknown, context: NetworkContext): AttemptEr
       code
     )
   }
+  if (code.startsWith('HPE_') && context.url.protocol === 'http:' && isTlsRecord(error)) {
+    return plainHttpToTls(context, `it answered with a TLS alert, ${code}`, code)
+  }
   if (code.startsWith('HPE_')) {
     return final(
       `The token endpoint ${where} answered with something that is not HTTP (${code}): check that ` +
@@ -121,6 +124,24 @@ export function networkError(error: unknown, context: NetworkContext): AttemptEr
     retryable: true,
     reason: code
   })
+}
+
+/**
+ * What Node's HTTP parser choked on, when it is a TLS record (RFC 8446 §5.1: content type 21, an
+ * alert, or 22, a handshake, then the major version 3): a TLS server answering a plain-http request.
+ */
+function isTlsRecord(error: unknown): boolean {
+  const raw = (error as { rawPacket?: unknown }).rawPacket
+  return Buffer.isBuffer(raw) && (raw[0] === 0x15 || raw[0] === 0x16) && raw[1] === 0x03
+}
+
+/** Plain http sent to a server that speaks TLS (`how` says how that showed): final, with the fix. */
+export function plainHttpToTls(context: NetworkContext, how: string, reason: string): AttemptError {
+  return final(
+    `The server at ${context.url.host} speaks TLS, but the token endpoint ${describeEndpoint(context.endpoint)} ` +
+      `was asked in plain http (${how}): use https:// in '${context.endpointInput}'.`,
+    reason
+  )
 }
 
 /** The attempt ran out of `timeout_seconds` before the answer was complete. */
@@ -223,7 +244,7 @@ function proxyError(message: string, code: string, context: NetworkContext): Att
   })
 }
 
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   const code = String((error as { code?: unknown } | undefined)?.code)
   return /^[A-Z0-9_]+$/.test(code) ? code : NO_CODE
 }

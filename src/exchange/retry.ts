@@ -29,14 +29,30 @@ export function backoffDelayMs(failedAttempts: number, random: () => number): nu
  * The wait before the next attempt: the full-jitter backoff, but never less than the server's
  * Retry-After. The jitter is drawn over the part of the range the server allows, [Retry-After,
  * ceiling], rather than clamped up to Retry-After: clamping would send half of the jobs of a
- * rate-limited matrix back at the same instant, only to be refused together again.
+ * rate-limited matrix back at the same instant, only to be refused together again. `limitMs` caps
+ * the ceiling (what is left of rate_limit_wait_seconds), so a Retry-After that fits the budget is
+ * never turned into a wait that does not.
  */
-export function retryDelayMs(failedAttempts: number, retryAfterMs: number | undefined, random: () => number): number {
+export function retryDelayMs(
+  failedAttempts: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+  limitMs = Infinity
+): number {
   if (retryAfterMs === undefined) return backoffDelayMs(failedAttempts, random)
-  const ceiling = backoffCeilingMs(failedAttempts)
+  const ceiling = Math.min(backoffCeilingMs(failedAttempts), limitMs)
   // Stryker disable next-line EqualityOperator: at equality both branches give Retry-After.
   if (retryAfterMs >= ceiling) return retryAfterMs
   return retryAfterMs + Math.floor(random() * (ceiling - retryAfterMs))
+}
+
+/** Seconds for a message, to a tenth: rounded up for a wait asked for, down for time left. */
+function tenthsUp(ms: number): number {
+  return Math.ceil(ms / 100) / 10
+}
+
+function tenthsDown(ms: number): number {
+  return Math.floor(ms / 100) / 10
 }
 
 /**
@@ -157,7 +173,8 @@ export async function withRetries<T>(
             `gave up after ${made}, re-run the job later.`
         )
       }
-      const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random)
+      const leftMs = rateLimitBudgetMs - (nowMs - startedMs)
+      const delayMs = retryDelayMs(failures + 1, retryAfterMs, clock.random, leftMs)
       const notice = { attempt: counted + 1, maxAttempts, reason: error.options.reason, delayMs }
       if (retryAfterMs === undefined) {
         counted++
@@ -167,13 +184,16 @@ export async function withRetries<T>(
         }
         options.onRetry(notice)
       } else {
-        const usedMs = nowMs + delayMs - startedMs
-        if (usedMs > rateLimitBudgetMs) {
+        // Only a Retry-After that itself runs past the budget ends the step; the jitter never does.
+        if (retryAfterMs > leftMs) {
           throw new ActionError(
-            `${error.message} The endpoint kept asking to wait (Retry-After) for more than ` +
-              `${rateLimitBudgetMs / 1000} s (rate_limit_wait_seconds); gave up after ${made}.`
+            `${error.message} The server asked to wait ${tenthsUp(retryAfterMs)} s (Retry-After), but only ` +
+              `${tenthsDown(Math.max(0, leftMs))} s of the ${rateLimitBudgetMs / 1000} s of rate_limit_wait_seconds ` +
+              `were left; gave up after ${made} in ${tenthsDown(nowMs - startedMs)} s. Raise ` +
+              'rate_limit_wait_seconds, or re-run the job later.'
           )
         }
+        const usedMs = nowMs + delayMs - startedMs
         options.onRetry({ ...notice, rateLimited: { usedMs, budgetMs: rateLimitBudgetMs } })
       }
       await clock.sleep(delayMs)

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
-import { AttemptConnections } from './attempt-connections.js'
+import { AttemptConnections, SwitchedProtocols } from './attempt-connections.js'
 import type { ClientCertificate } from './client-certificate.js'
 import { ClientTls } from './client-tls.js'
 import { formEncode } from '../text/encoding.js'
@@ -9,7 +9,8 @@ import { AttemptError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Redactor } from '../text/log-text.js'
 import type { ProxyEnvironment } from './proxy.js'
-import { networkError, timeoutError, type NetworkContext } from './network-errors.js'
+import { errorCode, networkError, plainHttpToTls, timeoutError, type NetworkContext } from './network-errors.js'
+import { speaksTls } from './tls-probe.js'
 import { isRetryableStatus } from './retry.js'
 import { USER_AGENT } from '../version.js'
 
@@ -154,11 +155,16 @@ class Exchange {
       try {
         const info = this.connections.requestInfo('POST', this.url, this.headers(client))
         this.clientTls.prepareRequest(info.options)
-        message = (await client.requestRaw(info, request.body)).message
+        const sent = client.requestRaw(info, request.body)
+        message = (await Promise.race([sent, this.connections.switchedProtocols])).message
       } catch (error) {
-        throw networkError(error, this.context())
+        if (error instanceof SwitchedProtocols) throw this.switchedProtocols()
+        throw await this.connectionError(error)
       }
       const status = message.statusCode ?? 0
+      // Without an Upgrade header Node passes the 101 on as an answer. Other 1xx are interim (RFC 9110
+      // §15.2): Node reads past them to the final answer, which the deadline bounds.
+      if (status === 101) throw this.switchedProtocols()
       if (!REDIRECT_STATUSES.has(status)) {
         const body = await this.readBody(status, message)
         return { url: request.url, status, headers: message.headers, body }
@@ -188,6 +194,30 @@ class Exchange {
   /** The request's headers, with the client's User-Agent (which names the job's orchestration id). */
   private headers(client: HttpClient): Record<string, string> {
     return { ...this.request.headers, 'User-Agent': String(client.userAgent) }
+  }
+
+  /**
+   * The message for a failed request. A reset of a plain-http request is what a TLS server answers it
+   * with, so the port is asked whether it speaks TLS before the reset counts as passing. (Plain http
+   * goes to loopback only, which http-client never sends through a proxy.)
+   */
+  private async connectionError(error: unknown): Promise<AttemptError> {
+    const context = this.context()
+    if (this.url.protocol === 'http:' && errorCode(error) === 'ECONNRESET') {
+      if (await speaksTls(this.url, socket => this.connections.track(socket))) {
+        return plainHttpToTls(context, 'it closed the connection, ECONNRESET', 'ECONNRESET')
+      }
+    }
+    return networkError(error, context)
+  }
+
+  /** A 101 Switching Protocols: a token endpoint answers the POST itself, so the address is wrong. */
+  private switchedProtocols(): AttemptError {
+    return new AttemptError(
+      `The token endpoint ${describeEndpoint(this.request.url)} answered 101 Switching Protocols: it is not a ` +
+        `token endpoint (a WebSocket or other upgrade service answers so). Check '${this.request.endpointInput}'.`,
+      { retryable: false, reason: 'HTTP 101' }
+    )
   }
 
   /**

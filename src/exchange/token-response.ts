@@ -29,7 +29,17 @@ export interface ResponseContext {
   otherHostHint?: string
   /** Whether client_certificate is set, for the answers of an ingress that checks client certificates. */
   clientCertificateSet?: boolean
+  /** The client secret and the forms the request carries it in: a token must repeat none of them. */
+  secrets: readonly string[]
 }
+
+/**
+ * Shorter tokens are refused: the runner masks every occurrence of the token in the log, and a token
+ * of a few characters would blank ordinary words of every later step.
+ */
+export const MIN_TOKEN_LENGTH = 8
+/** A secret this long cannot turn up inside a token by chance, so a token that contains it is refused. */
+const MIN_CONTAINED_SECRET = 8
 
 /**
  * RFC 6749 §5.2 error codes that describe the request itself: sending it again cannot succeed,
@@ -105,6 +115,7 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, co
       `The token endpoint ${where} answered with an access_token containing characters outside visible ASCII; it was not used.`
     )
   }
+  refuseUnpublishable(accessToken, where, context)
   // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
   const tokenType = json.token_type
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
@@ -127,6 +138,41 @@ export function parseTokenResponse(response: TokenHttpResponse, sentAt: Date, co
     )
   }
   return { accessToken, tokenType, expiresIn, expiresAt }
+}
+
+/**
+ * Refuses a token that must not be published: it is not masked yet, so no message quotes it. A token
+ * that repeats the client secret (in any case, or inside a longer value) would hand the long-lived
+ * secret to every later step through GITHUB_ENV; a very short one would be masked all over the log;
+ * and `datasaur-token` prints the token on a line of its own, where the runner would obey `::name::`
+ * at its start or `##[name]` anywhere in it as a workflow command.
+ */
+function refuseUnpublishable(accessToken: string, where: string, context: ResponseContext): void {
+  const token = accessToken.toLowerCase()
+  const repeatsSecret = context.secrets.some(secret => {
+    const form = secret.toLowerCase()
+    return token === form || (form.length >= MIN_CONTAINED_SECRET && token.includes(form))
+  })
+  if (repeatsSecret) {
+    throw invalid(
+      `The token endpoint ${where} answered with an access_token that repeats the client secret; it was not used, ` +
+        `so the secret is not handed to later steps. Check that '${context.endpointInput}' points at a Datasaur ` +
+        'token endpoint and not at a service that echoes the request.'
+    )
+  }
+  if (accessToken.length < MIN_TOKEN_LENGTH) {
+    throw invalid(
+      `The token endpoint ${where} answered with an access_token shorter than ${MIN_TOKEN_LENGTH} characters; it ` +
+        'was not used, since masking it would hide that text everywhere in the log. Check that ' +
+        `'${context.endpointInput}' points at a Datasaur token endpoint.`
+    )
+  }
+  if (accessToken.startsWith('::') || accessToken.includes('##[')) {
+    throw invalid(
+      `The token endpoint ${where} answered with an access_token that the runner would read as a workflow ` +
+        "command (it begins with '::' or contains '##['); it was not used."
+    )
+  }
 }
 
 /**

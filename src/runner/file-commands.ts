@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs'
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, statSync, writeSync, type Stats } from 'node:fs'
 import { EOL } from 'node:os'
 import { ActionError } from '../errors.js'
+import { logSafe } from '../text/log-text.js'
 
 /** One of the runner's command files (GITHUB_OUTPUT, GITHUB_ENV). */
 export interface CommandFile {
@@ -22,21 +23,77 @@ export function formatFileCommand(name: string, value: string): string {
   return `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`
 }
 
+/**
+ * Append, create when missing (the runner makes the files, but `a` mode has always created them), and
+ * never wait: opening a FIFO for writing blocks until a reader comes, which would hang the step with no
+ * deadline. Windows has no O_NONBLOCK, and nothing there blocks in the open.
+ */
+// Stryker disable next-line LogicalOperator,ArithmeticOperator: Linux defines every flag; `??` is for Windows.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0)
+
+/**
+ * What a path that is not a file is, for the message; undefined for a regular file or a character
+ * device (/dev/null, which discards what is written, and never blocks with O_NONBLOCK).
+ */
+function notAFile(stats: Stats): string | undefined {
+  if (stats.isFile() || stats.isCharacterDevice()) return undefined
+  if (stats.isFIFO()) return 'a FIFO (named pipe)'
+  if (stats.isDirectory()) return 'a directory'
+  // Stryker disable next-line ConditionalExpression: only a block device gets past it, which tests cannot open.
+  if (stats.isSocket()) return 'a socket'
+  // Stryker disable next-line StringLiteral: a block device is all that is left, and tests cannot open one.
+  return 'a block device'
+}
+
+/** What the path is, when an open failed because of it (a directory, a FIFO without a reader, a socket). */
+// Stryker disable BlockStatement: an empty catch block returns undefined as well.
+function kindOfPath(path: string): string | undefined {
+  try {
+    return notAFile(statSync(path))
+  } catch {
+    return undefined
+  }
+}
+// Stryker restore BlockStatement
+
+function notWritable(file: CommandFile, problem: string): ActionError {
+  return new ActionError(
+    `The runner's ${file.variable} file cannot be written (${problem}), so the token could not be handed to ` +
+      'later steps; nothing was published. Check the runner and its disk.'
+  )
+}
+
+function notARegularFile(file: CommandFile, kind: string): ActionError {
+  return new ActionError(
+    `${file.variable} names ${kind} ('${logSafe(file.path, 200)}'), not a regular file, so the token cannot be ` +
+      `handed to later steps; nothing was requested or published. Point ${file.variable} at a file, or leave it ` +
+      'as the runner sets it.'
+  )
+}
+
+/** Opens one file for appending without blocking, and refuses what is not a regular file. */
+function openForAppend(file: CommandFile): number {
+  let fd: number
+  try {
+    fd = openSync(file.path, APPEND_FLAGS, 0o666)
+  } catch (error) {
+    const kind = kindOfPath(file.path)
+    if (kind) throw notARegularFile(file, kind)
+    throw notWritable(file, String((error as NodeJS.ErrnoException).code))
+  }
+  const kind = notAFile(fstatSync(fd))
+  if (kind) {
+    closeSync(fd)
+    throw notARegularFile(file, kind)
+  }
+  return fd
+}
+
 /** Opens each file for appending, or throws naming the first that cannot be. */
 function openAll(files: readonly CommandFile[]): number[] {
   const opened: number[] = []
   try {
-    for (const file of files) {
-      try {
-        opened.push(openSync(file.path, 'a'))
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        throw new ActionError(
-          `The runner's ${file.variable} file cannot be written (${code}), so the token could not be handed to ` +
-            'later steps; nothing was published. Check the runner and its disk.'
-        )
-      }
-    }
+    for (const file of files) opened.push(openForAppend(file))
     return opened
   } catch (error) {
     for (const fd of opened) closeSync(fd)
