@@ -16,7 +16,7 @@ export default {
     // Entry points and constants with nothing to decide: index.ts calls run(), post.ts, keeper.ts and
     // command.ts install the guard and call their module (the bundle suites run them), installed-guard.ts installs
     // the process guard, version.ts names the version, lazy-undici.ts only forwards to undici and
-    // no-exec.ts only refuses, both for calls this action never makes (bundle.test.ts checks them).
+    // no-exec.ts and no-oidc-auth.ts only refuse, all for calls this action never makes (bundle.test.ts checks them).
     '!src/index.ts',
     '!src/post.ts',
     '!src/keeper.ts',
@@ -24,7 +24,8 @@ export default {
     '!src/runner/installed-guard.ts',
     '!src/version.ts',
     '!src/exchange/lazy-undici.ts',
-    '!src/runner/no-exec.ts'
+    '!src/runner/no-exec.ts',
+    '!src/runner/no-oidc-auth.ts'
   ],
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import * as lazyUndici from '../src/exchange/lazy-undici.js'
 import * as noExec from '../src/runner/no-exec.js'
+import * as noOidcAuth from '../src/runner/no-oidc-auth.js'
 import { relayTo, startProxy } from './support/proxy.js'
 import { ACTION_ENTRY, ROOT, runAction } from './support/run-action.js'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startTokenServer } from './support/token-server.js'
@@ -166,6 +167,32 @@ describe('src/runner/no-exec.ts', () => {
   it('keeps @actions/exec and @actions/io out of what loads at start', () => {
     const bundled = startupFiles(ACTION_ENTRY).map(file => readFileSync(file, 'utf8'))
     expect(bundled.filter(source => /node_modules\/@actions\/(exec|io)\//.test(source))).toEqual([])
+  })
+})
+
+describe('src/runner/no-oidc-auth.ts', () => {
+  it("exports every name the runtime dependencies import of http-client's credential handlers, and refuses to build one", () => {
+    const used = new Set<string>()
+    for (const file of runtimePackages().flatMap(javascriptFiles)) {
+      const source = readFileSync(file, 'utf8')
+      for (const [, names] of source.matchAll(
+        /import \{([^}]*)\} from ["']@actions\/http-client\/lib\/auth(?:\.js)?["']/g
+      )) {
+        for (const part of names.split(',')) used.add(part.trim().split(/\s+as\s+/)[0])
+      }
+      expect(source).not.toMatch(/import \* as \w+ from ["']@actions\/http-client\/lib\/auth/)
+    }
+    used.delete('')
+    expect([...used]).toEqual(['BearerCredentialHandler'])
+    for (const name of used) {
+      const Stub = (noOidcAuth as Record<string, unknown>)[name] as new () => unknown
+      expect(() => new Stub()).toThrow('credential handlers are not bundled with this action')
+    }
+  })
+
+  it('keeps the credential handlers out of what loads at start', () => {
+    const bundled = startupFiles(ACTION_ENTRY).map(file => readFileSync(file, 'utf8'))
+    expect(bundled.filter(source => source.includes('BasicCredentialHandler'))).toEqual([])
   })
 })
 
