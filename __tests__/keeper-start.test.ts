@@ -271,7 +271,8 @@ async function keeperInProcess(
     tokenValidMs = 1000,
     platform = process.platform,
     before = () => undefined,
-    padTo = 0
+    padTo = 0,
+    byteByByte = false
   }: {
     tokenValidMs?: number
     platform?: NodeJS.Platform
@@ -279,6 +280,8 @@ async function keeperInProcess(
     before?: (socket: string) => void
     /** The length the payload is padded to with spaces, which JSON ignores. */
     padTo?: number
+    /** Writes the payload a byte at a time, splitting its characters across chunks. */
+    byteByByte?: boolean
   } = {}
 ) {
   const setup = await setUp({ expiresIn: 3600 })
@@ -299,7 +302,9 @@ async function keeperInProcess(
     }
   )
   before(location.socket)
-  keeperProc.stdin.end(payload.padEnd(padTo, ' '))
+  const bytes = Buffer.from(payload.padEnd(padTo, ' '))
+  if (byteByByte) for (const byte of bytes) keeperProc.stdin.write(Buffer.of(byte))
+  keeperProc.stdin.end(byteByByte ? undefined : bytes)
   await runKeeper(keeperProc.proc, options)
   const channel = { key: KEY, socket: location.socket }
   cleanups.push(() => requestKeeper(channel, { op: 'stop' }, 500).catch(() => undefined))
@@ -489,6 +494,7 @@ describe('runKeeper: its process and its channel', () => {
     )!
     expect(server).toBeDefined()
     expect(() => server.emit('error', new Error('accept EMFILE'))).not.toThrow()
+    expect(() => server.emit('error', new Error('accept EMFILE'))).not.toThrow()
     expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
     expect(exits).toEqual([])
   })
@@ -498,6 +504,13 @@ describe('runKeeper: its process and its channel', () => {
     const failing = runKeeper(proc)
     stdin.destroy(new Error('read ECONNRESET'))
     await expect(failing).rejects.toThrow('read ECONNRESET')
+  })
+
+  it('reads the payload as UTF-8, whatever chunks it comes in', async () => {
+    const clientSecret = 'Sécret-Välue-ünicode-9'
+    const { server, channel } = await keeperInProcess({}, { clientSecret }, {}, { byteByByte: true })
+    await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(server.requests[0].form.client_secret).toBe(clientSecret)
   })
 
   it('reads a payload of 1 MiB, and refuses a larger one', async () => {
