@@ -485,4 +485,16 @@ describe('stopKeeper and the post step', () => {
     expect(existsSync(dir)).toBe(false)
     expect(await stopKeeper(dir, 500)).toEqual({ found: false, minted: undefined })
   })
+
+  it('removes the channel directory when the socket’s own directory is gone already', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-stop-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const dir = join(temp, 'datasaur-token')
+    const socketDir = join(temp, 'dtk-gone')
+    mkdirSync(dir)
+    writeFileSync(channelFilePath(dir), JSON.stringify({ socket: join(socketDir, 'keeper.sock'), key: KEY, socketDir }))
+
+    expect(await stopKeeper(dir, 500)).toEqual({ found: true, minted: undefined })
+    expect(existsSync(dir)).toBe(false)
+  })
 })

@@ -14,6 +14,8 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { EventEmitter } from 'node:events'
+import type { Server } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { ActionError } from '../src/errors.js'
@@ -21,7 +23,8 @@ import { getSettings, type InputName, type Settings } from '../src/inputs.js'
 import { channelDir, channelFilePath, readChannel, requestKeeper } from '../src/keeper/channel.js'
 import { socketLocation } from '../src/keeper/socket-location.js'
 import { encodePayload } from '../src/keeper/payload.js'
-import { runKeeper, type KeeperProcess } from '../src/keeper/serve.js'
+import { keeperEnvironment } from '../src/keeper/environment.js'
+import { MAX_LIFETIME_MS, runKeeper, type KeeperProcess } from '../src/keeper/serve.js'
 import { startKeeper } from '../src/keeper/start.js'
 import { json, startTokenServer } from './support/token-server.js'
 import { refuse, startProxy } from './support/proxy.js'
@@ -240,11 +243,46 @@ describe('startKeeper', () => {
   })
 })
 
+/** A stand-in for the keeper's process: the listeners it installs and its exits are recorded. */
+function keeperProcess(env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = process.platform) {
+  const stdin = new PassThrough()
+  const stdout = new PassThrough()
+  let said = ''
+  stdout.on('data', chunk => (said += chunk))
+  const exits: number[] = []
+  const listeners = new Map<string, () => void>()
+  const proc: KeeperProcess = {
+    stdin,
+    stdout,
+    env,
+    platform,
+    exit: code => void exits.push(code ?? 0),
+    on: (event, listener) => listeners.set(event, listener)
+  }
+  return { proc, stdin, stdout, exits, listeners, said: () => said }
+}
+
 /** runKeeper in this process: its stdin gets the payload, its exit is recorded. */
 async function keeperInProcess(
   options: { directoryCheckMs?: number; maxLifetimeMs?: number } = {},
   extra: Partial<Settings> = {},
-  env: NodeJS.ProcessEnv = {}
+  env: NodeJS.ProcessEnv = {},
+  {
+    tokenValidMs = 1000,
+    platform = process.platform,
+    before = () => undefined,
+    padTo = 0,
+    byteByByte = false
+  }: {
+    tokenValidMs?: number
+    platform?: NodeJS.Platform
+    /** Runs with the socket's path before the keeper starts. */
+    before?: (socket: string) => void
+    /** The length the payload is padded to with spaces, which JSON ignores. */
+    padTo?: number
+    /** Writes the payload a byte at a time, splitting its characters across chunks. */
+    byteByByte?: boolean
+  } = {}
 ) {
   const setup = await setUp({ expiresIn: 3600 })
   const { server, runnerTemp } = setup
@@ -252,35 +290,30 @@ async function keeperInProcess(
   const dir = channelDir(runnerTemp)
   mkdirSync(dir)
   const location = socketLocation(dir, process.platform, 'in-process')
-  const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  let said = ''
-  stdout.on('data', chunk => (said += chunk))
-  const exits: number[] = []
-  const proc: KeeperProcess = {
-    stdin,
-    stdout,
-    env,
-    platform: process.platform,
-    exit: code => void exits.push(code ?? 0),
-    on: () => undefined
-  }
-  stdin.end(
-    encodePayload(
-      settings,
-      { ...token, expiresAt: new Date(Date.now() + 1000) },
-      {
-        obtainedAtMs: Date.now(),
-        key: KEY,
-        socket: location.socket,
-        dir
-      }
-    )
+  const keeperProc = keeperProcess(env, platform)
+  const payload = encodePayload(
+    settings,
+    { ...token, expiresAt: new Date(Date.now() + tokenValidMs) },
+    {
+      obtainedAtMs: Date.now(),
+      key: KEY,
+      socket: location.socket,
+      dir
+    }
   )
-  await runKeeper(proc, options)
+  before(location.socket)
+  const bytes = Buffer.from(payload.padEnd(padTo, ' '))
+  if (byteByByte) for (const byte of bytes) keeperProc.stdin.write(Buffer.of(byte))
+  keeperProc.stdin.end(byteByByte ? undefined : bytes)
+  await runKeeper(keeperProc.proc, options)
   const channel = { key: KEY, socket: location.socket }
   cleanups.push(() => requestKeeper(channel, { op: 'stop' }, 500).catch(() => undefined))
-  return { server, dir, channel, exits, said: () => said }
+  return { ...keeperProc, server, dir, channel }
+}
+
+/** Resolves once `condition` holds, checking on each turn of the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise(resolve => setImmediate(resolve))
 }
 
 describe('runKeeper', () => {
@@ -383,5 +416,152 @@ describe('runKeeper', () => {
     expect(exits).toEqual([])
     await new Promise(resolve => setTimeout(resolve, 150))
     expect(exits).toEqual([0])
+  })
+})
+
+describe('runKeeper: its process and its channel', () => {
+  it('ends with exit code 70 on an uncaught exception or an unhandled rejection, and ignores a broken stdout', async () => {
+    const { listeners, exits, stdout } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000 })
+    listeners.get('uncaughtException')!()
+    expect(exits).toEqual([70])
+    listeners.get('unhandledRejection')!()
+    expect(exits).toEqual([70, 70])
+    expect(() => stdout.emit('error', new Error('write EPIPE'))).not.toThrow()
+  })
+
+  it('serves the token the step published, as announced, while it is valid long enough', async () => {
+    const { server, channel } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000 })
+    expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({
+      ok: true,
+      token: 'published-token',
+      announced: true
+    })
+    expect(server.requests).toHaveLength(0)
+  })
+
+  it('redacts the published token, and what the exchange masks, from what it says', async () => {
+    const { server, channel } = await keeperInProcess({}, { authMethod: 'client_secret_basic' })
+    const credentials = Buffer.from(`start-client:${SECRET}`).toString('base64')
+    server.script(json(400, { error: 'invalid_request', error_description: `published-token ${credentials}` }))
+    const failed = await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(server.requests[0].headers.authorization).toBe(`Basic ${credentials}`)
+    expect(failed).toEqual({ ok: false, error: expect.stringContaining("error 'invalid_request' (*** ***)") })
+  })
+
+  it('stops listening when it ends, also where it leaves the socket to the system (Windows)', async () => {
+    const { channel, exits } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000, platform: 'win32' })
+    expect(await requestKeeper(channel, { op: 'stop' }, 5000)).toEqual({ ok: true, op: 'stop', minted: 0 })
+    await until(() => exits.length > 0)
+    expect(exits).toEqual([0])
+    await expect(requestKeeper(channel, { op: 'token' }, 2000)).rejects.toThrow()
+  })
+
+  it('replaces a file left at its socket path, except on Windows, where that path is a named pipe', async () => {
+    const stale = (socket: string) => writeFileSync(socket, 'left by an earlier keeper')
+    const { channel, said } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000, before: stale })
+    expect(said()).toBe('ready\n')
+    expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
+
+    await expect(keeperInProcess({}, {}, {}, { platform: 'win32', before: stale })).rejects.toThrow('EADDRINUSE')
+  })
+
+  it('fails when it cannot listen', async () => {
+    const { proc, stdin, said } = keeperProcess()
+    const missing = join(mkdtempSync(join(tmpdir(), 'datasaur-listen-')), 'missing')
+    cleanups.push(() => rmSync(dirname(missing), { recursive: true, force: true }))
+    const { settings } = await setUp()
+    stdin.end(
+      encodePayload(settings, token, {
+        obtainedAtMs: Date.now(),
+        key: KEY,
+        socket: join(missing, 'keeper.sock'),
+        dir: missing
+      })
+    )
+    await expect(runKeeper(proc)).rejects.toThrow(/^listen E[A-Z]+/)
+    expect(said()).toBe('')
+  })
+
+  it('keeps serving when its listening server reports an error', async () => {
+    const { channel, exits } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000 })
+    // The keeper's server is no export; the process lists it among its handles.
+    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+    const server = handles.find(
+      (handle): handle is Server =>
+        handle instanceof EventEmitter &&
+        typeof (handle as Partial<Server>).listen === 'function' &&
+        (handle as Server).address() === channel.socket
+    )!
+    expect(server).toBeDefined()
+    expect(() => server.emit('error', new Error('accept EMFILE'))).not.toThrow()
+    expect(() => server.emit('error', new Error('accept EMFILE'))).not.toThrow()
+    expect(await requestKeeper(channel, { op: 'token' }, 5000)).toMatchObject({ ok: true, token: 'published-token' })
+    expect(exits).toEqual([])
+  })
+
+  it('fails when its stdin fails', async () => {
+    const { proc, stdin } = keeperProcess()
+    const failing = runKeeper(proc)
+    stdin.destroy(new Error('read ECONNRESET'))
+    await expect(failing).rejects.toThrow('read ECONNRESET')
+  })
+
+  it('reads the payload as UTF-8, whatever chunks it comes in', async () => {
+    const clientSecret = 'Sécret-Välue-ünicode-9'
+    const { server, channel } = await keeperInProcess({}, { clientSecret }, {}, { byteByByte: true })
+    await requestKeeper(channel, { op: 'token' }, 5000)
+    expect(server.requests[0].form.client_secret).toBe(clientSecret)
+  })
+
+  it('reads a payload of 1 MiB, and refuses a larger one', async () => {
+    const { said } = await keeperInProcess({}, {}, {}, { tokenValidMs: 3600_000, padTo: 1024 * 1024 })
+    expect(said()).toBe('ready\n')
+
+    const { proc, stdin } = keeperProcess()
+    const failing = runKeeper(proc)
+    stdin.end(' '.repeat(1024 * 1024 + 1))
+    await expect(failing).rejects.toThrow(new Error('payload too large'))
+  })
+
+  it('lives five days at most, the longest a GitHub job runs', () => {
+    expect(MAX_LIFETIME_MS).toBe(432_000_000)
+  })
+})
+
+describe('keeperEnvironment', () => {
+  it('passes on the allowed variables in whatever case they are set, and nothing else', () => {
+    const allowed = {
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      USERPROFILE: 'C:\\Users\\runner',
+      SYSTEMROOT: 'C:\\Windows',
+      SYSTEMDRIVE: 'C:',
+      WINDIR: 'C:\\Win',
+      TEMP: '/temp',
+      TMP: '/tmp-dir',
+      TMPDIR: '/tmpdir',
+      RUNNER_TEMP: '/runner/temp',
+      RUNNER_TRACKING_ID: 'github_tracking',
+      HTTPS_PROXY: 'http://secure.proxy:3128',
+      HTTP_PROXY: 'http://plain.proxy:3128',
+      ALL_PROXY: 'http://all.proxy:3128',
+      NO_PROXY: 'localhost',
+      NODE_EXTRA_CA_CERTS: '/ca.pem',
+      NODE_USE_SYSTEM_CA: '1',
+      SSL_CERT_FILE: '/cert.pem',
+      SSL_CERT_DIR: '/certs',
+      https_proxy: 'http://lower.proxy:3128',
+      Path: 'C:\\bin'
+    }
+    const passed = keeperEnvironment({
+      ...allowed,
+      INPUT_CLIENT_SECRET: SECRET,
+      ACTIONS_RUNTIME_TOKEN: 'runtime-token',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'id-token',
+      NODE_OPTIONS: '--require ./hook.js',
+      TMP_UNSET: undefined,
+      no_proxy: undefined
+    })
+    expect(passed).toStrictEqual(allowed)
   })
 })
