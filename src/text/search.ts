@@ -263,16 +263,14 @@ class WindowTable {
       h1 -= Math.floor(h1 / P1) * P1
       // Stryker disable next-line all: guards the last ulp of the division above, which no test can reach.
       if (h1 < 0) h1 += P1
-      // Stryker disable next-line all: as above.
-      else if (h1 >= P1) h1 -= P1
+      else /* Stryker disable next-line all: as above. */ if (h1 >= P1) h1 -= P1
       h2 = h2 - outgoing * w2
       h2 -= Math.floor(h2 / P2) * P2
       h2 = h2 * b2 + incoming
       h2 -= Math.floor(h2 / P2) * P2
       // Stryker disable next-line all: guards the last ulp of the division above, which no test can reach.
       if (h2 < 0) h2 += P2
-      // Stryker disable next-line all: as above.
-      else if (h2 >= P2) h2 -= P2
+      else /* Stryker disable next-line all: as above. */ if (h2 >= P2) h2 -= P2
       // Stryker disable next-line ConditionalExpression: before the first window is complete, the index is negative and writes nothing.
       if (i + 1 >= length) {
         hashes[2 * (i + 1 - length)] = h1
@@ -388,8 +386,10 @@ export class Dictionary {
         if (next === 0) {
           next = states++
           if (state === 0) trie.root[c] = next
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: a first child kept in the map instead is found there as well.
-          else if (trie.firstCode[state] === -1) {
+          else if (
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a first child kept in the map instead is found there as well.
+            trie.firstCode[state] === -1
+          ) {
             trie.firstCode[state] = c
             trie.firstChild[state] = next
           } else {
