@@ -413,4 +413,20 @@ describe('Redactor: the steps each operation counts', () => {
     twice.r.redact(text)
     expect(twice.steps()).toBe(once.steps())
   })
+
+  it('keeps the prepared search of a long form in lower case when the secret is added again', () => {
+    // Too few letters and digits for a skeleton, whose windows would be hashed again.
+    const token = `${'-!'.repeat(2_500)}Q`
+    const text = `a ${token.toLowerCase()} b`
+    const once = counting(token)
+    expect(once.r.mentions(text)).toBe(true)
+    once.reset()
+    once.r.mentions(text)
+    const twice = counting(token)
+    twice.r.mentions(text)
+    twice.r.add(token)
+    twice.reset()
+    twice.r.mentions(text)
+    expect(twice.steps()).toBe(once.steps())
+  })
 })

@@ -387,7 +387,7 @@ export class Dictionary {
           next = states++
           if (state === 0) trie.root[c] = next
           else if (
-            // Stryker disable next-line ConditionalExpression,EqualityOperator: a first child kept in the map instead is found there as well.
+            // Stryker disable next-line ConditionalExpression,EqualityOperator,UnaryOperator: a first child kept in the map instead is found there as well.
             trie.firstCode[state] === -1
           ) {
             trie.firstCode[state] = c
