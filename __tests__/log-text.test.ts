@@ -314,3 +314,119 @@ describe('Redactor: time linear in the values and the text', () => {
     expect(r.redact('xyz-12345xyz-12345')).toBe('******')
   })
 })
+
+describe('Redactor: edge cases of the forms kept', () => {
+  it('says what it withholds in words', () => {
+    expect(WITHHELD).toBe('[withheld: it repeats a secret]')
+  })
+
+  it('does not cut a sanitised form shorter than four characters out of ordinary words', () => {
+    // `on"` sanitises to `on`, which would blank out parts of most words.
+    const r = new Redactor()
+    r.add('on"')
+    expect(r.redact('a long reason: on" x')).toBe('a long reason: *** x')
+  })
+
+  it('cuts out every occurrence of a long form, and one exactly as long as the text', () => {
+    const token = `Tok-${'k7Zp2Wm9'.repeat(600)}`
+    const r = new Redactor()
+    r.add(token)
+    expect(r.redact(token)).toBe('***')
+    expect(r.redact(`${token} and ${token}`)).toBe('*** and ***')
+  })
+
+  it('knows a long form in another case when its letters and digits are too few to be recognised', () => {
+    const token = `${'-!'.repeat(2_500)}Q`
+    const r = new Redactor()
+    r.add(token)
+    expect(r.mentions(`x ${token.toLowerCase()} y`)).toBe(true)
+    expect(r.mentions(`x ${token.slice(1)} y`)).toBe(false)
+  })
+
+  it('knows that a text repeating a secret overlaps it, though the secret is no part of the text', () => {
+    const r = new Redactor()
+    r.add('abcdefgh')
+    expect(r.overlaps('before abcdefgh after')).toBe(true)
+  })
+
+  it('counts a text escaped more times than are undone as repeating a secret', () => {
+    const r = new Redactor()
+    r.add('zzzzzzzz')
+    // Five layers of percent escapes around `A`: one more than are undone.
+    expect(r.mentions(`%${'25'.repeat(5)}41`)).toBe(true)
+    expect(r.mentions(`%${'25'.repeat(3)}41`)).toBe(false)
+  })
+})
+
+describe('Redactor: the steps each operation counts', () => {
+  function counting(...secrets: string[]): { r: Redactor; steps: () => number; reset: () => void } {
+    let steps = 0
+    const r = new Redactor(n => (steps += n))
+    for (const secret of secrets) r.add(secret)
+    // Builds the dictionaries, which is counted once, at the first search.
+    r.redact('')
+    r.mentions('')
+    return { r, steps: () => steps, reset: () => (steps = 0) }
+  }
+
+  it('reads a text without escapes once per decoder and once for the forms', () => {
+    const { r, steps, reset } = counting('secret-value-1')
+    const text = '- '.repeat(500)
+    reset()
+    expect(r.mentions(text)).toBe(false)
+    // No letters or digits: there is no skeleton to look for.
+    expect(steps()).toBe(3 * text.length)
+  })
+
+  it('does not search a text for a long form longer than the text, nor rebuild a text with nothing to cut', () => {
+    const { r, steps, reset } = counting(`Tok-${'k7Zp2Wm9'.repeat(600)}`)
+    const text = 'no secret here'
+    reset()
+    expect(r.redact(text)).toBe(text)
+    // The one pass of the (empty) dictionary of short forms.
+    expect(steps()).toBe(text.length)
+  })
+
+  it('counts the text once more and each stretch it cuts when it rebuilds the text', () => {
+    // `wxyz` has one form, and too few letters for a skeleton.
+    const { r, steps, reset } = counting('wxyz')
+    const n = 100
+    const text = 'wxyz'.repeat(n)
+    reset()
+    expect(r.redact(text)).toBe('***'.repeat(n))
+    // The search reads each character and, after each match but the last, steps back to the root
+    // once (n - 1); the rebuild reads each character and each of the n matches.
+    expect(steps()).toBe(text.length + (n - 1) + text.length + n)
+  })
+
+  it('keeps the prepared search of a long form when the secret is added again', () => {
+    const token = `Tok-${'k7Zp2Wm9'.repeat(600)}`
+    const text = `a ${token} b`
+    const once = counting(token)
+    once.r.redact(text)
+    once.reset()
+    once.r.redact(text)
+    const twice = counting(token)
+    twice.r.redact(text)
+    twice.r.add(token)
+    twice.reset()
+    twice.r.redact(text)
+    expect(twice.steps()).toBe(once.steps())
+  })
+
+  it('keeps the prepared search of a long form in lower case when the secret is added again', () => {
+    // Too few letters and digits for a skeleton, whose windows would be hashed again.
+    const token = `${'-!'.repeat(2_500)}Q`
+    const text = `a ${token.toLowerCase()} b`
+    const once = counting(token)
+    expect(once.r.mentions(text)).toBe(true)
+    once.reset()
+    once.r.mentions(text)
+    const twice = counting(token)
+    twice.r.mentions(text)
+    twice.r.add(token)
+    twice.reset()
+    twice.r.mentions(text)
+    expect(twice.steps()).toBe(once.steps())
+  })
+})

@@ -18,6 +18,21 @@ function naive(pattern: string, text: string): number[] {
   return found
 }
 
+/** The primes of the window tables' residues. */
+const P1 = 67108859
+const P2 = 67108837
+
+/** `length` letters, the same for the same `seed`. */
+function letters(length: number, seed: number): string {
+  let state = seed
+  let out = ''
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0
+    out += String.fromCharCode(97 + ((state >>> 16) % 26))
+  }
+  return out
+}
+
 describe('Pattern', () => {
   it.each([
     ['aa', 'aaaa'],
@@ -28,7 +43,8 @@ describe('Pattern', () => {
     ['abacabab', 'abacababacabab abacabacabab'],
     ['x', 'axbxx'],
     ['abc', 'ab'],
-    ['zz', 'abc']
+    ['zz', 'abc'],
+    ['aab', 'aabab']
   ])('finds every occurrence of %j, overlapping ones included', (pattern, text) => {
     expect(starts(pattern, text)).toEqual(naive(pattern, text))
   })
@@ -57,6 +73,13 @@ describe('Pattern', () => {
     const before = steps
     expect(pattern.occursIn('abc')).toBe(false)
     expect(steps).toBe(before)
+  })
+
+  it('prepares a string in one step per character after the first and one per step back', () => {
+    let steps = 0
+    // `aab`: `a` extends the border, `b` steps back from it once and then does not.
+    new Pattern('aab', n => (steps += n)).search('', () => false)
+    expect(steps).toBe(2 + 1)
   })
 
   it('counts at most two steps per character, preparing at the first search and searching', () => {
@@ -156,6 +179,76 @@ describe('SharedRuns', () => {
     expect(steps).toBeGreaterThanOrEqual(9 + 3 + 5)
   })
 
+  it('counts nothing for a text shorter than every run length', () => {
+    let steps = 0
+    const runs = new SharedRuns(n => (steps += n))
+    runs.add('abcdefghij', 5)
+    expect(runs.sharedWith('zzzzzz')).toBe(false)
+    steps = 0
+    expect(runs.sharedWith('abcd')).toBe(false)
+    expect(steps).toBe(0)
+  })
+
+  /** The two bases of the next window table made `b1` and `b2`, for as long as `check` runs. */
+  function withBases(b1: number, b2: number, check: () => void): void {
+    const random = jest.spyOn(Math, 'random')
+    for (const [base, prime] of [
+      [b1, P1],
+      [b2, P2]
+    ])
+      random.mockReturnValueOnce((base - 256 + 0.5) / (prime - 512))
+    try {
+      check()
+    } finally {
+      random.mockRestore()
+    }
+  }
+
+  // With base b, the window xy hashes to x × b + y. Where one base is 1/2 (mod its prime), `ca` and
+  // `ab` have the same residue; where it is (1025 + prime) / 2, their residues differ by exactly
+  // 1,024, so that both windows start looking at the same slot of the table.
+  it.each([
+    ['the first residue differs', (P1 + 1025) / 2, (P2 + 1) / 2],
+    ['the second residue differs', (P1 + 1) / 2, (P2 + 1025) / 2]
+  ])('keeps two windows apart that look at the same slot when %s', (_which, b1, b2) => {
+    withBases(b1, b2, () => {
+      let steps = 0
+      const runs = new SharedRuns(n => (steps += n))
+      runs.add('cab', 2)
+      expect(runs.size).toBe(2)
+      steps = 0
+      expect(runs.sharedWith('xab')).toBe(true)
+      // Three characters hashed; `xa` found missing at the first slot, `ab` at the second; and `ab` compared.
+      expect(steps).toBe(3 + 1 + 2 + 2)
+      expect(runs.sharedWith('xca')).toBe(true)
+      expect(runs.sharedWith('xcb')).toBe(false)
+    })
+  })
+
+  it('grows its table only past half full, moving the windows it holds once', () => {
+    let steps = 0
+    const runs = new SharedRuns(n => (steps += n))
+    // 500 distinct windows, then 12 more: the table of 1,024 slots is then exactly half full.
+    const first = letters(503, 7)
+    const second = letters(15, 8)
+    runs.add(first, 4)
+    expect(runs.size).toBe(500)
+    runs.add(second, 4)
+    steps = 0
+    expect(runs.size).toBe(512)
+    // Storing the 12 windows hashes 15 characters and probes a few slots for each (some dozens in all
+    // at worst), far fewer than moving the 500 windows held would.
+    expect(steps).toBeGreaterThanOrEqual(15 + 12)
+    expect(steps).toBeLessThan(15 + 500)
+    runs.add('zzzz', 4)
+    steps = 0
+    expect(runs.size).toBe(513)
+    // One more window: the 512 held move to a table twice as large.
+    expect(steps).toBeGreaterThanOrEqual(4 + 512 + 1)
+    expect(runs.sharedWith(`..${first.slice(100, 104)}..`)).toBe(true)
+    expect(runs.sharedWith(`..${second.slice(3, 7)}..`)).toBe(true)
+  })
+
   it('stores the windows of each run length when a text as long comes', () => {
     let steps = 0
     const runs = new SharedRuns(n => (steps += n))
@@ -230,8 +323,44 @@ describe('Dictionary', () => {
     expect(ends).toEqual([1, 2])
   })
 
-  it('finds nothing in an empty dictionary', () => {
-    expect(new Dictionary().occursIn('abc')).toBe(false)
+  it('finds nothing in an empty dictionary, and takes no empty string', () => {
+    const dictionary = new Dictionary()
+    dictionary.add('')
+    expect(dictionary.size).toBe(0)
+    expect(dictionary.occursIn('abc')).toBe(false)
+  })
+
+  it.each([
+    [['a\u0001'], 'xa\u0001'],
+    [['a\u0001', 'ab'], 'a\u0001 ab'],
+    [['ab', 'a\u0001'], 'a\u0001 ab']
+  ])('finds %j, whatever the codes of the characters', (words, text) => {
+    expect(matches(words, text)).toEqual(naiveMatches(words, text))
+    expect(matches(words, text).length).toBe(words.length)
+  })
+
+  it('counts one step per character and state to prepare, and one per step along a failure link', () => {
+    let steps = 0
+    const dictionary = new Dictionary(n => (steps += n))
+    dictionary.add('aab')
+    // 4 characters (the root among them) and 4 states; the link of `aab` steps from `a` to the root.
+    dictionary.search('', () => false)
+    expect(steps).toBe(4 + 4 + 1)
+    steps = 0
+    // 4 characters, and at the third `a` one step back from `aa` to `a`.
+    dictionary.search('aaab', () => false)
+    expect(steps).toBe(4 + 1)
+  })
+
+  it('does not prepare again for a string it has', () => {
+    let steps = 0
+    const dictionary = new Dictionary(n => (steps += n))
+    dictionary.add('abc')
+    expect(dictionary.occursIn('abc')).toBe(true)
+    dictionary.add('abc')
+    steps = 0
+    expect(dictionary.occursIn('abc')).toBe(true)
+    expect(steps).toBe(3)
   })
 
   it('counts each character inserted, each state linked and each step of a search', () => {

@@ -157,6 +157,7 @@ class WindowTable {
   private readonly b2 = randomBase(P2)
   private readonly w1: number
   private readonly w2: number
+  // Stryker disable next-line ArrayDeclaration: each value's index is what push returns, whatever comes before it.
   private readonly sources: string[] = []
   /** How many distinct windows are stored. */
   size = 0
@@ -220,6 +221,7 @@ class WindowTable {
     let slot = (4 * (h1 ^ Math.imul(h2, 0x9e3779b1))) & wrap
     this.probes++
     while (slots[slot + 3] !== 0 && (slots[slot] !== h1 || slots[slot + 1] !== h2)) {
+      // Stryker disable next-line ArithmeticOperator: probing backwards finds every window as probing forwards does.
       slot = (slot + 4) & wrap
       this.probes++
     }
@@ -230,6 +232,7 @@ class WindowTable {
   private grow(more: number): void {
     let capacity = this.slots.length / 4
     if (2 * (this.size + more) <= capacity) return
+    // Stryker disable next-line EqualityOperator: only the size of the new table differs, when exactly half full.
     while (2 * (this.size + more) > capacity) capacity *= 2
     const old = this.slots
     this.slots = new Int32Array(4 * capacity)
@@ -250,6 +253,7 @@ class WindowTable {
     const hashes = new Int32Array(2 * Math.max(0, text.length - length + 1))
     let h1 = 0
     let h2 = 0
+    // Stryker disable next-line EqualityOperator: a step past the text writes to no index of the array.
     for (let i = 0; i < text.length; i++) {
       const incoming = text.charCodeAt(i)
       const outgoing = i >= length ? text.charCodeAt(i - length) : 0
@@ -259,16 +263,15 @@ class WindowTable {
       h1 -= Math.floor(h1 / P1) * P1
       // Stryker disable next-line all: guards the last ulp of the division above, which no test can reach.
       if (h1 < 0) h1 += P1
-      // Stryker disable next-line all: as above.
-      else if (h1 >= P1) h1 -= P1
+      else /* Stryker disable next-line all: as above. */ if (h1 >= P1) h1 -= P1
       h2 = h2 - outgoing * w2
       h2 -= Math.floor(h2 / P2) * P2
       h2 = h2 * b2 + incoming
       h2 -= Math.floor(h2 / P2) * P2
       // Stryker disable next-line all: guards the last ulp of the division above, which no test can reach.
       if (h2 < 0) h2 += P2
-      // Stryker disable next-line all: as above.
-      else if (h2 >= P2) h2 -= P2
+      else /* Stryker disable next-line all: as above. */ if (h2 >= P2) h2 -= P2
+      // Stryker disable next-line ConditionalExpression: before the first window is complete, the index is negative and writes nothing.
       if (i + 1 >= length) {
         hashes[2 * (i + 1 - length)] = h1
         hashes[2 * (i + 1 - length) + 1] = h2
@@ -335,6 +338,7 @@ export class Dictionary {
     let state = 0
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
+      // Stryker disable next-line ConditionalExpression: child() looks in the root's table itself; this only saves the call.
       let target = state === 0 ? root[code] : child(trie, state, code)
       while (target === 0 && state !== 0) {
         state = fail[state]
@@ -382,7 +386,10 @@ export class Dictionary {
         if (next === 0) {
           next = states++
           if (state === 0) trie.root[c] = next
-          else if (trie.firstCode[state] === -1) {
+          else if (
+            // Stryker disable next-line ConditionalExpression,EqualityOperator,UnaryOperator: a first child kept in the map instead is found there as well.
+            trie.firstCode[state] === -1
+          ) {
             trie.firstCode[state] = c
             trie.firstChild[state] = next
           } else {
@@ -401,6 +408,7 @@ export class Dictionary {
     // Counting sort by depth: a state's failure link is shallower than the state.
     const first = new Int32Array(deepest + 2)
     for (let state = 0; state < states; state++) first[depth[state] + 1]++
+    // Stryker disable next-line EqualityOperator: one step past the end writes to no index of the array.
     for (let d = 1; d < first.length; d++) first[d] += first[d - 1]
     const byDepth = new Int32Array(states)
     for (let state = 0; state < states; state++) byDepth[first[depth[state]]++] = state
