@@ -1009,7 +1009,7 @@ function parseArguments(args) {
     let minValidity;
     let help = false;
     for (let i = 0; i < args.length; i++) {
-        const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s) : [args[i]];
+        const [flag, inline] = args[i].startsWith('--') ? args[i].split(/=(.*)/s) : [args[i]];
         const value = () => {
             const given = inline ?? args[++i];
             if (given === undefined)
@@ -1058,7 +1058,6 @@ function stderrProblem(proc, fstat) {
         out = fstat(1);
     }
     catch {
-        out = undefined;
     }
     if (out && out.dev === err.dev && out.ino === err.ino)
         return 'the same pipe as stdout';
