@@ -1,11 +1,12 @@
 // The keeper's channel in this process: the server, the client, the command, the stop and the post
 // step, over a real Unix socket in a private directory, with the keeper's tokens minted by the test.
 
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type Stats } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import {
   channelDir,
   channelFilePath,
@@ -19,7 +20,14 @@ import { MAX_SOCKET_PATH_BYTES, socketLocation } from '../src/keeper/socket-loca
 import { runPostStep } from '../src/keeper/post-step.js'
 import { createKeeperServer } from '../src/keeper/server.js'
 import { stopKeeper } from '../src/keeper/stop.js'
-import { MASK_SETTLE_MS, NO_KEEPER, runTokenCommand, USAGE, type CommandProcess } from '../src/keeper/token-command.js'
+import {
+  ANSWER_TIMEOUT_MS,
+  MASK_SETTLE_MS,
+  NO_KEEPER,
+  runTokenCommand,
+  USAGE,
+  type CommandProcess
+} from '../src/keeper/token-command.js'
 import { TokenKeeper, type HeldToken } from '../src/keeper/tokens.js'
 import { OutputGuard } from '../src/runner/output-guard.js'
 
@@ -291,6 +299,9 @@ describe('datasaur-token', () => {
     [['--min-validity', '-1'], "--min-validity must be a whole number of seconds; got '-1'."],
     [['--min-validity', '1234567890'], "--min-validity must be a whole number of seconds; got '1234567890'."],
     [['--verbose'], "unknown argument '--verbose'."],
+    [['-h=1'], "unknown argument '-h=1'."],
+    [[`--${'x'.repeat(60)}`], `unknown argument '--${'x'.repeat(38)}'.`],
+    [['--min-validity', 'y'.repeat(30)], `--min-validity must be a whole number of seconds; got '${'y'.repeat(20)}'.`],
     [[], 'this command is started by the datasaur-token script.']
   ])('refuses the arguments %j with exit code 2', async (args, message) => {
     const command = commandProcess(args)
@@ -423,6 +434,108 @@ describe('datasaur-token', () => {
     await failing.run()
     expect(failing.stderrLines).toEqual(['datasaur-token: The token endpoint answered HTTP 503. ::error::x\n'])
     expect(failing.proc.exitCode).toBe(1)
+  })
+})
+
+/** A stand-in keeper on a fresh socket that answers every request with `answer`, once `release` is called. */
+async function fakeKeeper(answer: string, held = false) {
+  const temp = mkdtempSync(join(tmpdir(), 'datasaur-fake-'))
+  cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+  const socket = join(temp, 'fake.sock')
+  let connected: () => void = () => undefined
+  const connection = new Promise<void>(resolve => (connected = resolve))
+  const waiting: (() => void)[] = []
+  const server: Server = createServer(s => {
+    s.resume()
+    const reply = () => s.end(`${answer}\n`)
+    if (held) waiting.push(reply)
+    else reply()
+    connected()
+  })
+  await new Promise<void>(resolve => server.listen(socket, resolve))
+  cleanups.push(() => new Promise<void>(resolve => server.close(() => resolve())))
+  writeFileSync(join(temp, 'channel.json'), JSON.stringify({ socket, key: KEY }))
+  return { file: join(temp, 'channel.json'), connection, release: () => waiting.splice(0).forEach(r => r()) }
+}
+
+describe('datasaur-token, against keepers that answer oddly', () => {
+  afterEach(() => {
+    jest.useRealTimers()
+  })
+
+  it('says its usage and why no keeper runs in these words', () => {
+    expect(USAGE.split('\n')[0]).toBe('Usage: datasaur-token [--min-validity SECONDS]')
+    expect(USAGE).toContain('from the token keeper that the Datasaur token action starts\nwith refresh: true.')
+    expect(NO_KEEPER).toBe(
+      'no token keeper is running in this job. It is started by a step of the Datasaur token action with ' +
+        '`refresh: true` and stopped by that action\u2019s post step at the end of the job: add `refresh: true` to ' +
+        'the action\u2019s step, and call datasaur-token only in later steps of the same job.'
+    )
+  })
+
+  it('says that no keeper runs when its socket is left but nothing listens on it', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'datasaur-stale-'))
+    cleanups.push(() => rmSync(temp, { recursive: true, force: true }))
+    const socket = join(temp, 'stale.sock')
+    // A process that dies listening leaves its socket file behind, which refuses connections.
+    spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`
+    ])
+    expect(existsSync(socket)).toBe(true)
+    writeFileSync(join(temp, 'channel.json'), JSON.stringify({ socket, key: KEY }))
+    const command = commandProcess(['--channel', join(temp, 'channel.json')])
+    await command.run()
+
+    expect(command.stderrLines).toEqual([`datasaur-token: ${NO_KEEPER}\n`])
+    expect(command.proc.exitCode).toBe(1)
+  })
+
+  it('refuses an answer that is the keeper\u2019s but no token', async () => {
+    const keeper = await fakeKeeper(JSON.stringify({ ok: true, op: 'stop', minted: 1 }))
+    const command = commandProcess(['--channel', keeper.file])
+    await command.run()
+
+    expect(command.stderrLines).toEqual(['datasaur-token: the token keeper gave an answer that is not a token.\n'])
+    expect(command.written).toEqual([])
+    expect(command.proc.exitCode).toBe(1)
+  })
+
+  it('announces masks holding CR, LF and % escaped, so the runner reads them back exactly', async () => {
+    const answer = { ok: true, op: 'token', token: 't', expiresAt: 1, masks: ['a\rb\nc%d'], announced: true }
+    const keeper = await fakeKeeper(JSON.stringify(answer))
+    const command = commandProcess(['--channel', keeper.file])
+    await command.run()
+
+    expect(command.stderrLines).toEqual(['::add-mask::a%0Db%0Ac%25d\n'])
+    expect(command.written).toEqual(['t\n'])
+  })
+
+  it('waits for a slow keeper up to ANSWER_TIMEOUT_MS, fifteen minutes', async () => {
+    expect(ANSWER_TIMEOUT_MS).toBe(15 * 60 * 1000)
+    jest.useFakeTimers({
+      doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate']
+    })
+    const answer = { ok: true, op: 'token', token: 'slow', expiresAt: 1, masks: ['slow'], announced: true }
+    const slow = await fakeKeeper(JSON.stringify(answer), true)
+    const patient = commandProcess(['--channel', slow.file])
+    const waiting = patient.run()
+    await slow.connection
+    jest.advanceTimersByTime(ANSWER_TIMEOUT_MS - 1)
+    slow.release()
+    await waiting
+    expect(patient.written).toEqual(['slow\n'])
+
+    const hung = await fakeKeeper(JSON.stringify(answer), true)
+    const stopped = commandProcess(['--channel', hung.file])
+    const giving = stopped.run()
+    await hung.connection
+    jest.advanceTimersByTime(ANSWER_TIMEOUT_MS)
+    await giving
+    expect(stopped.stderrLines[0]).toMatch(
+      /^datasaur-token: the token keeper did not answer \(no answer within 900 s\)/
+    )
+    expect(stopped.proc.exitCode).toBe(1)
   })
 })
 

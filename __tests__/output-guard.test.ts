@@ -93,6 +93,37 @@ describe('OutputGuard', () => {
     expect(stderr.text()).toBe('a\n: :b\n: :c\n')
   })
 
+  it('an LF that opens the first write of a stream ends a line of its own, on either stream', () => {
+    const { stdout, stderr } = guarded()
+    stdout.write('\nout\n')
+    stderr.write('\nerr\n')
+
+    expect(stdout.text()).toBe('\nout\n')
+    expect(stderr.text()).toBe('\nerr\n')
+  })
+
+  it('after a split CR only an LF that opens the next write is taken as its end', () => {
+    const { stderr } = guarded()
+    stderr.write('a\r')
+    stderr.write('b\n')
+
+    expect(stderr.text()).toBe('a\nb\n')
+  })
+
+  it('a write that holds no text leaves a split CR waiting for its LF', () => {
+    const { stdout, stderr } = guarded()
+    stdout.write('a\r')
+    stdout.write('')
+    stdout.write('\nb\n')
+    stderr.write('c\r')
+    stderr.write(Buffer.from('é').subarray(0, 1))
+    stderr.write(Buffer.from('é').subarray(1))
+    stderr.write('\n')
+
+    expect(stdout.text()).toBe('a\nb\n')
+    expect(stderr.text()).toBe('c\né\n')
+  })
+
   it('an LF that does not follow a split CR ends a line of its own', () => {
     const { stderr } = guarded()
     stderr.write('a\n')
@@ -110,6 +141,16 @@ describe('OutputGuard', () => {
 
     expect(stdout.text()).toBe('é::x\n')
     expect(stderr.text()).toBe(': :hex\n')
+  })
+
+  it('passes a string written between the bytes of a split character on as it is', () => {
+    const { stdout } = guarded()
+    const bytes = Buffer.from('é\n')
+    stdout.write(bytes.subarray(0, 1))
+    stdout.write('plain \ud800 text\n')
+    stdout.write(bytes.subarray(1))
+
+    expect(stdout.text()).toBe('plain \ud800 text\né\n')
   })
 
   it('calls a foreign write callback, given with or without an encoding', () => {

@@ -1,6 +1,17 @@
 import { EventEmitter } from 'node:events'
-import { describe, expect, it } from '@jest/globals'
-import { installProcessGuard, UNEXPECTED_FAILURE, type GuardedProcess } from '../src/runner/process-guard.js'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  FLUSH_TIMEOUT_MS,
+  installProcessGuard,
+  LOOKUP_GRACE_MS,
+  UNEXPECTED_FAILURE,
+  type GuardedProcess
+} from '../src/runner/process-guard.js'
+
+afterEach(() => {
+  jest.useRealTimers()
+  jest.restoreAllMocks()
+})
 
 /** A stand-in for `process`: streams that record, and exit or kill recorded instead of done. */
 function fakeProcess(options: { slowStdout?: boolean } = {}) {
@@ -143,5 +154,93 @@ describe('installProcessGuard', () => {
     await guard.end()
 
     expect(ended).toEqual({ exit: 0 })
+  })
+
+  it('says the fixed sentence that tells what to do and withholds the details', () => {
+    expect(UNEXPECTED_FAILURE).toBe(
+      'The action stopped on an unexpected internal error; its details are withheld because they could contain a ' +
+        'secret. Re-run the job, and report the problem if it happens again.'
+    )
+  })
+
+  it('lets the caller say the failure its own way instead of the default step error', async () => {
+    const { proc, written, ended } = fakeProcess()
+    const reported: unknown[] = []
+    const guard = installProcessGuard(proc, {
+      pendingLookups: () => 0,
+      reportFailure: output => {
+        reported.push(output)
+        output.line('stderr', 'own report')
+      }
+    })
+    proc.emit('uncaughtException', new Error('x'))
+    await guard.end()
+
+    expect(reported).toEqual([guard.output])
+    expect(written.stderr.join('')).toBe('own report\n')
+    expect(written.stdout.join('')).not.toContain('::error::')
+    expect(ended).toEqual({ exit: 1 })
+  })
+
+  it.each([
+    ['the timeout given', 30, 30],
+    ['FLUSH_TIMEOUT_MS by default', undefined, FLUSH_TIMEOUT_MS]
+  ])('waits for streams that do not take the last output for %s, then ends', async (_, flushTimeoutMs, waited) => {
+    jest.useFakeTimers()
+    const { proc, ended } = fakeProcess({ slowStdout: true })
+    const guard = installProcessGuard(proc, { pendingLookups: () => 0, flushTimeoutMs })
+    const ending = guard.end()
+    await jest.advanceTimersByTimeAsync(waited - 1)
+    expect(ended).toEqual({})
+    await jest.advanceTimersByTimeAsync(1)
+    await ending
+
+    expect(ended).toEqual({ exit: 0 })
+  })
+
+  it.each([
+    ['the grace given', 30, 30],
+    ['LOOKUP_GRACE_MS by default', undefined, LOOKUP_GRACE_MS]
+  ])('a failed step waits for a lookup under way for %s, then ends by a signal', async (_, lookupGraceMs, waited) => {
+    jest.useFakeTimers()
+    const { proc, ended } = fakeProcess()
+    const guard = installProcessGuard(proc, { pendingLookups: () => 1, lookupGraceMs })
+    proc.exitCode = 1
+    const ending = guard.end()
+    await jest.advanceTimersByTimeAsync(waited - 1)
+    expect(ended).toEqual({})
+    await jest.advanceTimersByTimeAsync(1)
+    await ending
+
+    expect(ended).toEqual({ kill: [4242, 'SIGKILL'] })
+  })
+
+  it('its timers keep nothing alive while they run', async () => {
+    const made: NodeJS.Timeout[] = []
+    const realSetTimeout = globalThis.setTimeout
+    jest.spyOn(globalThis, 'setTimeout').mockImplementation(((...args: Parameters<typeof setTimeout>) => {
+      const timer = realSetTimeout(...args)
+      made.push(timer)
+      return timer
+    }) as typeof setTimeout)
+    const { proc, ended } = fakeProcess({ slowStdout: true })
+    const guard = installProcessGuard(proc, { pendingLookups: () => 1, flushTimeoutMs: 20, lookupGraceMs: 20 })
+    proc.exitCode = 1
+    await guard.end()
+
+    expect(ended).toEqual({ kill: [4242, 'SIGKILL'] })
+    expect(made.length).toBeGreaterThanOrEqual(2)
+    expect(made.filter(timer => timer.hasRef())).toEqual([])
+  })
+
+  it('leaves no timer behind once the process ends', async () => {
+    jest.useFakeTimers()
+    const { proc, ended } = fakeProcess()
+    const guard = installProcessGuard(proc, { pendingLookups: () => 0 })
+    proc.exitCode = 1
+    await guard.end()
+
+    expect(ended).toEqual({ exit: 1 })
+    expect(jest.getTimerCount()).toBe(0)
   })
 })

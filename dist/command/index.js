@@ -767,7 +767,7 @@ function installProcessGuard(proc, options) {
 async function finish(proc, output, options) {
     await within(options.flushTimeoutMs ?? FLUSH_TIMEOUT_MS, output.flush());
     const code = Number(proc.exitCode ?? 0);
-    if (code !== 0 && options.pendingLookups() > 0) {
+    if (code !== 0) {
         await within(options.lookupGraceMs ?? LOOKUP_GRACE_MS, lookupsSettled(options.pendingLookups));
         if (options.pendingLookups() > 0) {
             proc.kill(proc.pid, 'SIGKILL');
@@ -1009,7 +1009,7 @@ function parseArguments(args) {
     let minValidity;
     let help = false;
     for (let i = 0; i < args.length; i++) {
-        const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s) : [args[i]];
+        const [flag, inline] = args[i].startsWith('--') ? args[i].split(/=(.*)/s) : [args[i]];
         const value = () => {
             const given = inline ?? args[++i];
             if (given === undefined)
@@ -1058,7 +1058,6 @@ function stderrProblem(proc, fstat) {
         out = fstat(1);
     }
     catch {
-        out = undefined;
     }
     if (out && out.dev === err.dev && out.ino === err.ino)
         return 'the same pipe as stdout';

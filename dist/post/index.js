@@ -765,7 +765,7 @@ function installProcessGuard(proc, options) {
 async function finish(proc, output, options) {
     await within(options.flushTimeoutMs ?? FLUSH_TIMEOUT_MS, output.flush());
     const code = Number(proc.exitCode ?? 0);
-    if (code !== 0 && options.pendingLookups() > 0) {
+    if (code !== 0) {
         await within(options.lookupGraceMs ?? LOOKUP_GRACE_MS, lookupsSettled(options.pendingLookups));
         if (options.pendingLookups() > 0) {
             proc.kill(proc.pid, 'SIGKILL');

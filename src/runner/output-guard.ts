@@ -26,7 +26,9 @@ export class OutputGuard {
   /** A foreign line not yet ended, per stream: held until its end, a trusted write or the flush. */
   private readonly pending: Record<StreamName, string> = { stdout: '', stderr: '' }
   /** Set when a foreign chunk ended in CR, so that an LF opening the next one ends no second line. */
+  // Stryker disable next-line ObjectLiteral: an empty record reads as false for both streams, as the record given does
   private readonly afterCarriageReturn: Record<StreamName, boolean> = { stdout: false, stderr: false }
+  // Stryker disable next-line StringLiteral: StringDecoder reads an empty encoding name as utf8
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
   private trustedDepth = 0
 
@@ -92,6 +94,7 @@ export class OutputGuard {
     if (text) this.afterCarriageReturn[stream] = text.endsWith('\r')
     // The runner ends a line at CR, LF or CRLF (StreamReader.ReadLine).
     const parts = (this.pending[stream] + text).split(/\r\n|\r|\n/)
+    // Stryker disable next-line StringLiteral: split returns at least one part, so pop never gives undefined
     this.pending[stream] = parts.pop() ?? ''
     const out = parts.map(line => `${this.clean(line)}\n`).join('')
     // A write that ended no line has nothing to pass on yet, unless someone waits to hear it was taken.

@@ -88,8 +88,8 @@ async function finish(proc: GuardedProcess, output: OutputGuard, options: Proces
   // process.exit(): a resolver that never answers would keep a failed step running for its own
   // timeout. When the step has failed anyway and the lookup does not answer within a moment, the
   // process ends at once by a signal, which the runner sees as a non-zero exit like any other. A step
-  // that succeeded waits: its exit code must stay 0.
-  if (code !== 0 && options.pendingLookups() > 0) {
+  // that succeeded waits: its exit code must stay 0. With no lookup under way the wait ends at once.
+  if (code !== 0) {
     await within(options.lookupGraceMs ?? LOOKUP_GRACE_MS, lookupsSettled(options.pendingLookups))
     if (options.pendingLookups() > 0) {
       proc.kill(proc.pid, 'SIGKILL')
