@@ -603,13 +603,30 @@ describe('the keeper server at its limits', () => {
   })
 
   it('outlives a client that leaves while the answer is being written', async () => {
-    const { channel } = await listeningKeeper(held('first', 1), async () => held('t'.repeat(4 * 1024 * 1024), 3600))
+    const { channel, server } = await listeningKeeper(held('first', 1), async () =>
+      held('t'.repeat(4 * 1024 * 1024), 3600)
+    )
+    // What the keeper's side of the connection raises, and whether anything handled it: an 'error'
+    // nothing listens to would end the keeper's process.
+    const raised: { code?: string; handled: boolean }[] = []
+    server.once('connection', connection => {
+      const emit = connection.emit.bind(connection)
+      connection.emit = (event: string | symbol, ...args: unknown[]) => {
+        if (event !== 'error') return emit(event, ...args)
+        const handled = connection.listenerCount('error') > 0
+        raised.push({ code: (args[0] as NodeJS.ErrnoException).code, handled })
+        return handled ? emit(event, ...args) : false
+      }
+    })
     await new Promise<void>(resolve => {
       const client = connect(channel.socket, () => client.write(`${tokenRequest},"minValidity":60}\n`))
       client.on('error', () => undefined)
       client.once('data', () => client.destroy())
       client.on('close', () => resolve())
     })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(raised).not.toEqual([])
+    expect(raised.filter(error => !error.handled)).toEqual([])
     expect(await requestKeeper(channel, { op: 'stop' }, 5000)).toEqual({ ok: true, op: 'stop', minted: 1 })
   })
 
