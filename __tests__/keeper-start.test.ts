@@ -126,6 +126,7 @@ describe('startKeeper', () => {
     expect(statSync(channelFilePath(dir)).mode & 0o777).toBe(0o600)
     expect(statSync(join(dir, 'bin')).mode & 0o777).toBe(0o700)
     expect(statSync(join(dir, 'bin', 'datasaur-token')).mode & 0o777).toBe(0o700)
+    expect(statSync(join(dir, 'bin', 'datasaur-token.cmd')).mode & 0o777).toBe(0o700)
     const command = join(dist, 'command', 'index.js')
     expect(readFileSync(join(dir, 'bin', 'datasaur-token'), 'utf8')).toBe(
       `#!/bin/sh\nexec '${process.execPath}' '${command}' '--channel' '${channelFilePath(dir)}' "$@"\n`
