@@ -534,6 +534,12 @@ describe('the channel at its limits', () => {
     expect(JSON.parse(padded(MAX_RESPONSE))).toMatchObject({ ok: true, token: 't' })
   })
 
+  it('the client reads an answer whose characters are split between chunks', async () => {
+    const { channel } = await listeningKeeper(held('first', 1), async () => held('€'.repeat(60_000), 3600))
+    const answer = await requestKeeper(channel, { op: 'token', minValidity: 60 }, 5000)
+    expect(answer).toMatchObject({ ok: true, token: '€'.repeat(60_000) })
+  })
+
   it('the client reads an empty first line as no answer, and reads the first line alone', async () => {
     await expect(requestKeeper(await standIn('\n'), { op: 'token' }, 5000)).rejects.toThrow(
       'an answer that is not the keeper’s'

@@ -299,6 +299,14 @@ describe('startKeeper', () => {
     await expect(failure).rejects.not.toThrow(SECRET)
   })
 
+  it('names the code alone of an error that concerns no path', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const options = { env: {}, runnerTemp, distDir: fakeDist(), node: `node\0${SECRET}`, platform: process.platform }
+    const failure = startKeeper(settings, token, Date.now(), options)
+    await expect(failure).rejects.toThrow('did not start (ERR_INVALID_ARG_VALUE), so nothing was published.')
+    await expect(failure).rejects.not.toThrow(SECRET)
+  })
+
   it('fails naming the cause when its directory cannot be made', async () => {
     const { runnerTemp, settings } = await setUp()
     const file = join(runnerTemp, 'not-a-directory')

@@ -35,13 +35,14 @@ export function commandDir(dir: string): string {
 /** The channel file of `dir`, or undefined when there is none or it is not one. */
 export function readChannel(dir: string): ChannelFile | undefined {
   let value: unknown
+  // Stryker disable BlockStatement: a value left undefined by an empty catch is refused by the checks below as well
   try {
     // Stryker disable next-line StringLiteral: without an encoding JSON.parse reads the Buffer as UTF-8 text all the same
     value = JSON.parse(readFileSync(channelFilePath(dir), 'utf8'))
-    // Stryker disable next-line BlockStatement: a value left undefined is refused by the checks below as well
   } catch {
     return undefined
   }
+  // Stryker restore BlockStatement
   const channel = value as Partial<ChannelFile> | null
   if (typeof channel?.socket !== 'string' || typeof channel.key !== 'string' || !KEY_PATTERN.test(channel.key)) {
     return undefined
