@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type Stats } from 'node:fs'
-import { createServer, type Server } from 'node:net'
+import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
@@ -19,6 +19,7 @@ import {
 import { MAX_SOCKET_PATH_BYTES, socketLocation } from '../src/keeper/socket-location.js'
 import { runPostStep } from '../src/keeper/post-step.js'
 import { createKeeperServer } from '../src/keeper/server.js'
+import { REQUEST_TIMEOUT_MS } from '../src/keeper/protocol.js'
 import { stopKeeper } from '../src/keeper/stop.js'
 import {
   ANSWER_TIMEOUT_MS,
@@ -609,5 +610,195 @@ describe('stopKeeper and the post step', () => {
 
     expect(await stopKeeper(dir, 500)).toEqual({ found: true, minted: undefined })
     expect(existsSync(dir)).toBe(false)
+  })
+})
+
+describe('the channel at its limits', () => {
+  /** A stand-in keeper that answers each connection with `answer` and keeps it open (ends it with `end`). */
+  async function standIn(answer: string, end = false) {
+    const dir = mkdtempSync(join(tmpdir(), 'datasaur-limit-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const socket = join(dir, 'stand-in.sock')
+    const open: import('node:net').Socket[] = []
+    let closed!: () => void
+    const firstClosed = new Promise<void>(resolve => (closed = resolve))
+    const server: Server = createServer(connection => {
+      open.push(connection)
+      connection.on('close', () => closed())
+      connection.on('error', () => undefined)
+      connection.resume()
+      if (end) connection.end(answer)
+      else connection.write(answer)
+    })
+    await new Promise<void>(resolve => server.listen(socket, resolve))
+    cleanups.push(() => new Promise<void>(resolve => server.close(() => resolve())))
+    cleanups.push(() => open.forEach(connection => connection.destroy()))
+    return { socket, key: KEY, firstClosed }
+  }
+
+  const MAX_RESPONSE = 256 * 1024
+  const answer = '{"ok":true,"op":"token","token":"t","expiresAt":1,"masks":[],"announced":true'
+  /** The answer as one JSON object of exactly `length` characters. */
+  const padded = (length: number) => `${answer}${' '.repeat(length - answer.length - 1)}}`
+
+  it('the client waits for the rest of an answer of up to 256 KiB without a line end', async () => {
+    const channel = await standIn('x'.repeat(MAX_RESPONSE), true)
+    await expect(requestKeeper(channel, { op: 'token' }, 5000)).rejects.toThrow(
+      'the connection closed without an answer'
+    )
+  })
+
+  it('the client gives up at once on more than 256 KiB without a line end', async () => {
+    await expect(requestKeeper(await standIn('x'.repeat(MAX_RESPONSE + 1)), { op: 'token' }, 5000)).rejects.toThrow(
+      'an answer that is not the keeper’s'
+    )
+    // Even when all but its last character would be an answer.
+    await expect(requestKeeper(await standIn(`${padded(MAX_RESPONSE)}x`), { op: 'token' }, 5000)).rejects.toThrow(
+      'an answer that is not the keeper’s'
+    )
+    expect(JSON.parse(padded(MAX_RESPONSE))).toMatchObject({ ok: true, token: 't' })
+  })
+
+  it('the client reads an answer whose characters are split between chunks', async () => {
+    const { channel } = await listeningKeeper(held('first', 1), async () => held('€'.repeat(60_000), 3600))
+    const answer = await requestKeeper(channel, { op: 'token', minValidity: 60 }, 5000)
+    expect(answer).toMatchObject({ ok: true, token: '€'.repeat(60_000) })
+  })
+
+  it('the client reads an empty first line as no answer, and reads the first line alone', async () => {
+    await expect(requestKeeper(await standIn('\n'), { op: 'token' }, 5000)).rejects.toThrow(
+      'an answer that is not the keeper’s'
+    )
+    const lingering = await standIn(`${answer}}\nmore`)
+    expect(await requestKeeper(lingering, { op: 'token' }, 5000)).toEqual({
+      ok: true,
+      op: 'token',
+      token: 't',
+      expiresAt: 1,
+      masks: [],
+      announced: true
+    })
+    // The client closes the connection once it has the answer, though the keeper keeps it open.
+    await lingering.firstClosed
+  })
+})
+
+describe('the keeper server at its limits', () => {
+  const MAX_REQUEST = 4096
+  const tokenRequest = `{"op":"token","key":"${KEY}"`
+  /** The token request as one JSON object of exactly `length` bytes, without its line end. */
+  const padded = (length: number) => `${tokenRequest}${' '.repeat(length - tokenRequest.length - 1)}}`
+
+  /**
+   * Sends `first`; each time the server's side of the connection has received data, sends the next
+   * of `then`. Resolves with what came back once the connection closed.
+   */
+  function talk(server: Server, socketPath: string, first: string, then: string[] = []) {
+    server.once('connection', connection => {
+      connection.on('data', () => {
+        const next = then.shift()
+        if (next !== undefined) client.write(next)
+      })
+    })
+    let received = ''
+    const client = connect(socketPath, () => client.write(first))
+    client.on('data', chunk => (received += chunk))
+    client.on('error', () => undefined)
+    return new Promise<string>(resolve => client.on('close', () => resolve(received)))
+  }
+
+  it('reads a request that arrives in parts, up to 4 KiB before its line end', async () => {
+    const { channel, server } = await listeningKeeper(held('first', 3600, true))
+    const line = `${tokenRequest}}`
+    const split = await talk(server, channel.socket, line.slice(0, 20), [line.slice(20), '\n'])
+    expect(JSON.parse(split)).toMatchObject({ ok: true, token: 'first' })
+    expect(Buffer.byteLength(padded(MAX_REQUEST))).toBe(MAX_REQUEST)
+    const longest = await talk(server, channel.socket, padded(MAX_REQUEST), ['\n'])
+    expect(JSON.parse(longest)).toMatchObject({ ok: true, token: 'first' })
+  })
+
+  it('answers the first line alone, and drops more than 4 KiB without a line end', async () => {
+    const { channel, server } = await listeningKeeper(held('first', 3600, true))
+    const trailing = await talk(server, channel.socket, `${tokenRequest}}\n{"more`)
+    expect(JSON.parse(trailing)).toMatchObject({ ok: true, token: 'first' })
+    // Even when all but its last character would be a request.
+    expect(await talk(server, channel.socket, `${padded(MAX_REQUEST)}x`)).toBe('')
+  })
+
+  it('answers one stop request a connection makes, and ignores what follows it', async () => {
+    const { channel, server, stops } = await listeningKeeper(held('first', 3600, true))
+    const stop = `{"op":"stop","key":"${KEY}"}\n`
+    const said = await talk(server, channel.socket, stop, [stop])
+    expect(said).toBe('{"ok":true,"op":"stop","minted":0}\n')
+    expect(stops()).toBe(1)
+  })
+
+  it('outlives a client that leaves while the answer is being written', async () => {
+    const { channel, server } = await listeningKeeper(held('first', 1), async () =>
+      held('t'.repeat(4 * 1024 * 1024), 3600)
+    )
+    // What the keeper's side of the connection raises, and whether anything handled it: an 'error'
+    // nothing listens to would end the keeper's process.
+    const raised: { code?: string; handled: boolean }[] = []
+    server.once('connection', connection => {
+      const emit = connection.emit.bind(connection)
+      connection.emit = (event: string | symbol, ...args: unknown[]) => {
+        if (event !== 'error') return emit(event, ...args)
+        const handled = connection.listenerCount('error') > 0
+        raised.push({ code: (args[0] as NodeJS.ErrnoException).code, handled })
+        return handled ? emit(event, ...args) : false
+      }
+    })
+    await new Promise<void>(resolve => {
+      const client = connect(channel.socket, () => client.write(`${tokenRequest},"minValidity":60}\n`))
+      client.on('error', () => undefined)
+      client.once('data', () => client.destroy())
+      client.on('close', () => resolve())
+    })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(raised).not.toEqual([])
+    expect(raised.filter(error => !error.handled)).toEqual([])
+    expect(await requestKeeper(channel, { op: 'stop' }, 5000)).toEqual({ ok: true, op: 'stop', minted: 1 })
+  })
+
+  describe('with the clock stopped', () => {
+    afterEach(() => void jest.useRealTimers())
+    const stopClock = () => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date'] })
+
+    it('drops an empty request at once, and leaves no timer behind for a connection that closed', async () => {
+      const { channel, server } = await listeningKeeper(held('first', 3600, true))
+      stopClock()
+      expect(await talk(server, channel.socket, '\n')).toBe('')
+      await new Promise<void>(resolve => {
+        server.once('connection', connection => connection.on('close', () => resolve()))
+        const client = connect(channel.socket, () => client.end())
+      })
+      expect(jest.getTimerCount()).toBe(0)
+    })
+
+    it('the client leaves no timer behind when the connection closes without an answer', async () => {
+      const { channel } = await listeningKeeper(held('first', 3600, true))
+      stopClock()
+      await expect(requestKeeper({ ...channel, key: 'd'.repeat(64) }, { op: 'token' }, 2000)).rejects.toThrow(
+        'the connection closed without an answer'
+      )
+      expect(jest.getTimerCount()).toBe(0)
+    })
+
+    it(`answers a request whose mint takes longer than ${REQUEST_TIMEOUT_MS} ms`, async () => {
+      let minting!: () => void
+      let finish!: (token: HeldToken) => void
+      const called = new Promise<void>(resolve => (minting = resolve))
+      const { channel } = await listeningKeeper(held('first', 1), () => {
+        minting()
+        return new Promise<HeldToken>(resolve => (finish = resolve))
+      })
+      stopClock()
+      const answer = requestKeeper(channel, { op: 'token', minValidity: 60 }, 60 * REQUEST_TIMEOUT_MS)
+      await called
+      jest.advanceTimersByTime(REQUEST_TIMEOUT_MS + 1)
+      finish(held('slow', 3600))
+      expect(await answer).toMatchObject({ ok: true, token: 'slow' })
+    })
   })
 })

@@ -68,14 +68,21 @@ const token = {
  */
 const FAKE_KEEPER = `
 import { createServer } from 'node:net'
-import { writeFileSync } from 'node:fs'
+import { fstatSync, readFileSync, writeFileSync } from 'node:fs'
 let text = ''
+// What holds each of the keeper's standard streams, and its process group and session (the fields
+// after the command name in /proc/self/stat: state, parent, group, session).
+const streams = [0, 1, 2].map(fd => {
+  const stats = fstatSync(fd)
+  return stats.isFIFO() || stats.isSocket() ? 'pipe' : stats.isCharacterDevice() ? 'device' : 'other'
+})
+const [, , group, session] = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').map(Number)
 process.stdin.setEncoding('utf8')
 process.stdin.on('data', chunk => (text += chunk))
 process.stdin.on('end', () => {
   const payload = JSON.parse(text)
   if (process.env.RUNNER_TEMP) {
-    writeFileSync(process.env.RUNNER_TEMP + '/record.json', JSON.stringify({ env: process.env, argv: process.argv, cwd: process.cwd(), payload }))
+    writeFileSync(process.env.RUNNER_TEMP + '/record.json', JSON.stringify({ env: process.env, argv: process.argv, cwd: process.cwd(), payload, streams, pid: process.pid, group, session }))
   }
   const server = createServer(socket => socket.on('data', line => {
     const request = JSON.parse(String(line))
@@ -120,7 +127,9 @@ describe('startKeeper', () => {
     expect(keeper.state).toEqual(['keeper_channel', dir])
     expect(statSync(dir).mode & 0o777).toBe(0o700)
     expect(statSync(channelFilePath(dir)).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'bin')).mode & 0o777).toBe(0o700)
     expect(statSync(join(dir, 'bin', 'datasaur-token')).mode & 0o777).toBe(0o700)
+    expect(statSync(join(dir, 'bin', 'datasaur-token.cmd')).mode & 0o777).toBe(0o700)
     const command = join(dist, 'command', 'index.js')
     expect(readFileSync(join(dir, 'bin', 'datasaur-token'), 'utf8')).toBe(
       `#!/bin/sh\nexec '${process.execPath}' '${command}' '--channel' '${channelFilePath(dir)}' "$@"\n`
@@ -163,6 +172,11 @@ describe('startKeeper', () => {
     expect(JSON.stringify([seen.env, seen.argv])).not.toContain(SECRET)
     expect(seen.argv.slice(1)).toEqual([join(dist, 'keeper', 'index.js')])
     expect(seen.cwd).toBe(realpathSync(tmpdir()))
+    // Its own session and process group, so that nothing sent to the step's group reaches it; no stderr
+    // of the step's, so that the runner does not wait for it.
+    expect(seen.session).toBe(seen.pid)
+    expect(seen.group).toBe(seen.pid)
+    expect(seen.streams).toEqual(['pipe', 'pipe', 'device'])
     expect(seen.payload).toMatchObject({
       obtainedAtMs: 1234,
       key: readChannel(channelDir(runnerTemp))!.key,
@@ -210,6 +224,90 @@ describe('startKeeper', () => {
         'Re-run the job; if it fails again, set refresh: false and request a token in each step that needs one.'
     )
     expect(existsSync(channelDir(runnerTemp))).toBe(false)
+  })
+
+  it('makes RUNNER_TEMP too when it is missing, and leaves nothing that keeps the step running', async () => {
+    const { runnerTemp: temp, settings } = await setUp()
+    const runnerTemp = join(temp, 'not', 'made')
+    const dist = fakeDist()
+    const active = (type: string) => process.getActiveResourcesInfo().filter(resource => resource === type).length
+    // The keepers of the tests before have been told to stop: wait until they have ended.
+    while (active('ProcessWrap') > 0) await new Promise(resolve => setTimeout(resolve, 10))
+    const before = { processes: active('ProcessWrap'), timers: active('Timeout') }
+    const keeper = await startKeeper(settings, token, 1234, {
+      env: { PATH: process.env.PATH },
+      runnerTemp,
+      distDir: dist,
+      node: process.execPath,
+      platform: process.platform
+    })
+    cleanups.push(() => keeper.stop())
+
+    expect(statSync(channelDir(runnerTemp)).mode & 0o777).toBe(0o700)
+    // The keeper outlives the step: neither it nor the wait for its ready holds the step's event loop.
+    expect({ processes: active('ProcessWrap'), timers: active('Timeout') }).toEqual(before)
+    expect(await requestKeeper(readChannel(channelDir(runnerTemp))!, { op: 'token' }, 5000)).toMatchObject({
+      token: 'published-token'
+    })
+  })
+
+  it('takes ready only as the first line the keeper says', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const chatty = fakeDist(
+      FAKE_KEEPER.replace("process.stdout.write('ready\\n')", "process.stdout.write('ready\\nand more\\n')")
+    )
+    expect(readFileSync(join(chatty, 'keeper', 'index.js'), 'utf8')).toContain('and more')
+    const options = { env: {}, runnerTemp, distDir: chatty, node: process.execPath, platform: process.platform }
+    const keeper = await startKeeper(settings, token, Date.now(), { ...options, readyTimeoutMs: 3000 })
+    cleanups.push(() => keeper.stop())
+    expect(readChannel(channelDir(runnerTemp))).toBeDefined()
+
+    const late = fakeDist('process.stdout.write("not ready\\n"); setTimeout(() => {}, 60000)\n')
+    await expect(
+      startKeeper(settings, token, Date.now(), { ...options, distDir: late, readyTimeoutMs: 300 })
+    ).rejects.toThrow('did not start (no answer within 0.3 s)')
+  })
+
+  it('fails naming the exit code when the keeper ends before it reads a payload too large for the pipe', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const options = {
+      env: {},
+      runnerTemp,
+      distDir: fakeDist('process.exit(3)\n'),
+      node: process.execPath,
+      platform: process.platform
+    }
+    // The write the pipe cannot take at once fails when the keeper has gone (EPIPE): that is no crash.
+    const large = { ...token, accessToken: 'a'.repeat(4 * 1024 * 1024) }
+    await expect(startKeeper(settings, large, Date.now(), options)).rejects.toThrow(
+      'did not start (it ended with exit code 3)'
+    )
+    expect(existsSync(channelDir(runnerTemp))).toBe(false)
+  })
+
+  it('says an unexpected error without its message, which may hold anything', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const env: NodeJS.ProcessEnv = {}
+    Object.defineProperty(env, 'PATH', {
+      enumerable: true,
+      get: () => {
+        throw new Error(`cannot read ${SECRET}`)
+      }
+    })
+    const options = { env, runnerTemp, distDir: fakeDist(), node: process.execPath, platform: process.platform }
+    const failure = startKeeper(settings, token, Date.now(), options)
+    await expect(failure).rejects.toThrow(
+      'The token keeper that refresh: true starts did not start (an unexpected error), so'
+    )
+    await expect(failure).rejects.not.toThrow(SECRET)
+  })
+
+  it('names the code alone of an error that concerns no path', async () => {
+    const { runnerTemp, settings } = await setUp()
+    const options = { env: {}, runnerTemp, distDir: fakeDist(), node: `node\0${SECRET}`, platform: process.platform }
+    const failure = startKeeper(settings, token, Date.now(), options)
+    await expect(failure).rejects.toThrow('did not start (ERR_INVALID_ARG_VALUE), so nothing was published.')
+    await expect(failure).rejects.not.toThrow(SECRET)
   })
 
   it('fails naming the cause when its directory cannot be made', async () => {

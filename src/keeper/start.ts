@@ -81,18 +81,22 @@ async function start(
 ): Promise<StartedKeeper> {
   await stopKeeper(dir)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
+  // Stryker disable next-line CallExpression: stopKeeper has just removed dir, so mkdirSync makes it with 0o700; the chmod only guards against a umask that takes the owner's own bits
   chmodSync(dir, 0o700)
   const key = randomBytes(32).toString('hex')
   const location = socketLocation(dir, options.platform, randomBytes(8).toString('hex'))
   const child = spawn(options.node, [join(options.distDir, 'keeper', 'index.js')], {
     detached: true,
+    // Stryker disable next-line BooleanLiteral: it changes nothing but on Windows, where no suite that runs src/ in this process runs
     windowsHide: true,
     stdio: ['pipe', 'pipe', 'ignore'],
     env: keeperEnvironment(options.env),
     // Not the workspace or RUNNER_TEMP: on Windows a process's working directory cannot be removed.
     cwd: tmpdir()
   })
+  // Stryker disable next-line OptionalChaining: stdio 'pipe' always gives the child a stdin stream
   child.stdin?.on('error', () => undefined)
+  // Stryker disable next-line OptionalChaining: stdio 'pipe' always gives the child a stdin stream
   child.stdin?.end(encodePayload(settings, token, { obtainedAtMs, key, socket: location.socket, dir }))
   try {
     await ready(child, options.readyTimeoutMs ?? READY_TIMEOUT_MS)
@@ -118,14 +122,19 @@ function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
     const timer = setTimeout(() => done(new StartFailure(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
     const done = (error?: Error): void => {
       clearTimeout(timer)
+      // Stryker disable next-line OptionalChaining: stdio 'pipe' always gives the child a stdout stream
       child.stdout?.destroy()
+      // Stryker disable next-line StringLiteral,CallExpression: the promise settles once and every other step of done can be repeated, so an exit listener left behind changes nothing
       child.removeAllListeners('exit')
       if (error) reject(error)
       else resolve()
     }
+    // Stryker disable next-line StringLiteral: spawn reports each failure with the errno code it had; one without a code cannot be made to happen
     child.on('error', error => done(new StartFailure((error as NodeJS.ErrnoException).code ?? 'spawn failed')))
     child.on('exit', code => done(new StartFailure(`it ended with exit code ${code}`)))
+    // Stryker disable next-line OptionalChaining,StringLiteral: stdio 'pipe' always gives a stdout stream; '' reads as utf8, and `ready` is ASCII in any encoding
     child.stdout?.setEncoding('utf8')
+    // Stryker disable next-line OptionalChaining: stdio 'pipe' always gives the child a stdout stream
     child.stdout?.on('data', (chunk: string) => {
       said += chunk
       if (said.startsWith('ready\n')) done()
