@@ -186,6 +186,8 @@ describe('the performance figures', () => {
       'load',
       'success',
       'command',
+      'mask',
+      'quote',
       'fan-out 60@15',
       'fan-out 120@8',
       'fan-out 256@15',
