@@ -14,6 +14,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createHook } from 'node:async_hooks'
 import { EventEmitter } from 'node:events'
 import type { Server } from 'node:net'
 import { PassThrough } from 'node:stream'
@@ -51,6 +52,9 @@ async function setUp(serverOptions: Parameters<typeof startTokenServer>[0] = {})
   const settings = getSettings({ getInput: (name: InputName) => inputs[name] ?? '', setSecret: () => undefined })
   return { server, runnerTemp, settings }
 }
+
+/** A timer or a process handle, as async_hooks hands it over. */
+type Holder = { hasRef: () => boolean; _destroyed?: boolean }
 
 const token = {
   accessToken: 'published-token',
@@ -230,22 +234,35 @@ describe('startKeeper', () => {
     const { runnerTemp: temp, settings } = await setUp()
     const runnerTemp = join(temp, 'not', 'made')
     const dist = fakeDist()
-    const active = (type: string) => process.getActiveResourcesInfo().filter(resource => resource === type).length
-    // The keepers of the tests before have been told to stop: wait until they have ended.
-    while (active('ProcessWrap') > 0) await new Promise(resolve => setTimeout(resolve, 10))
-    const before = { processes: active('ProcessWrap'), timers: active('Timeout') }
-    const keeper = await startKeeper(settings, token, 1234, {
-      env: { PATH: process.env.PATH },
-      runnerTemp,
-      distDir: dist,
-      node: process.execPath,
-      platform: process.platform
-    })
+    // What startKeeper creates that could hold the step's event loop: its timers and its child process.
+    // Only these are counted, so that the timers of the tests before, ending meanwhile, do not count.
+    const created = new Map<number, Holder>()
+    const hook = createHook({
+      init: (id, type, _trigger, resource) => {
+        if (type === 'Timeout' || type === 'PROCESSWRAP') created.set(id, resource as Holder)
+      },
+      destroy: id => void created.delete(id)
+    }).enable()
+    let keeper: Awaited<ReturnType<typeof startKeeper>>
+    try {
+      keeper = await startKeeper(settings, token, 1234, {
+        env: { PATH: process.env.PATH },
+        runnerTemp,
+        distDir: dist,
+        node: process.execPath,
+        platform: process.platform
+      })
+    } finally {
+      hook.disable()
+    }
     cleanups.push(() => keeper.stop())
 
     expect(statSync(channelDir(runnerTemp)).mode & 0o777).toBe(0o700)
     // The keeper outlives the step: neither it nor the wait for its ready holds the step's event loop.
-    expect({ processes: active('ProcessWrap'), timers: active('Timeout') }).toEqual(before)
+    const holders = [...created.values()]
+    expect(holders.map(holder => holder.constructor.name)).toContain('Process')
+    const holding = holders.filter(holder => !holder._destroyed && holder.hasRef())
+    expect(holding.map(holder => holder.constructor.name)).toEqual([])
     expect(await requestKeeper(readChannel(channelDir(runnerTemp))!, { op: 'token' }, 5000)).toMatchObject({
       token: 'published-token'
     })
