@@ -48,6 +48,8 @@ export interface InProcessOptions {
   env?: Record<string, string | undefined>
   /** Replaces parts of the clock; by default time is real, waits are recorded and skipped, random is 0. */
   clock?: Partial<RetryClock>
+  /** Where run() looks for the keeper's bundle (refresh: true); by default beside src/main.ts. */
+  distDir?: string
 }
 
 /**
@@ -90,7 +92,7 @@ export async function runInProcess(
     restore.push(capture(process.stdout, text => (stdout += text)))
     restore.push(capture(process.stderr, text => (stderr += text)))
     process.exitCode = undefined
-    await run(core, clock, process.env)
+    await run(core, clock, process.env, { distDir: options.distDir })
   } finally {
     for (const undo of restore) undo()
     setVariables(saved)
