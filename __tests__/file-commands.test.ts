@@ -153,6 +153,21 @@ describe('checkWritable: what is not a regular file is refused, and nothing bloc
     }
   })
 
+  it('says only that nothing was published when a file is no regular file by the time it is written', () => {
+    const path = fifo('late-fifo')
+    const before = file('before-late-fifo')
+    expect(() =>
+      writeFileCommands([
+        { variable: 'GITHUB_OUTPUT', path: before, values: [['access_token', 'tok-late']] },
+        { variable: 'GITHUB_ENV', path, values: [['DATASAUR_ACCESS_TOKEN', 'tok-late']] }
+      ])
+    ).toThrow(
+      `GITHUB_ENV names a FIFO (named pipe) ('${path}'), not a regular file, so the token cannot be handed to ` +
+        'later steps; nothing was published. Point GITHUB_ENV at a file, or leave it as the runner sets it.'
+    )
+    expect(readFileSync(before, 'utf8')).toBe('')
+  })
+
   it('refuses a directory and a socket, naming what they are', async () => {
     expect(() => checkWritable([{ variable: 'GITHUB_PATH', path: dir }])).toThrow(
       message('GITHUB_PATH', 'a directory', dir)

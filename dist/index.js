@@ -3603,12 +3603,13 @@ function notWritable(file, problem) {
     return new errors/* ActionError */.lZ(`The runner's ${file.variable} file cannot be written (${problem}), so the token could not be handed to ` +
         'later steps; nothing was published. Check the runner and its disk.');
 }
-function notARegularFile(file, kind) {
+const BEFORE_REQUEST = 'nothing was requested or published';
+const AFTER_REQUEST = 'nothing was published';
+function notARegularFile(file, kind, undone) {
     return new errors/* ActionError */.lZ(`${file.variable} names ${kind} ('${(0,log_text/* logSafe */.sN)(file.path, 200)}'), not a regular file, so the token cannot be ` +
-        `handed to later steps; nothing was requested or published. Point ${file.variable} at a file, or leave it ` +
-        'as the runner sets it.');
+        `handed to later steps; ${undone}. Point ${file.variable} at a file, or leave it as the runner sets it.`);
 }
-function openForAppend(file) {
+function openForAppend(file, undone) {
     let fd;
     try {
         fd = (0,external_node_fs_.openSync)(file.path, APPEND_FLAGS, 0o666);
@@ -3616,21 +3617,21 @@ function openForAppend(file) {
     catch (error) {
         const kind = kindOfPath(file.path);
         if (kind)
-            throw notARegularFile(file, kind);
+            throw notARegularFile(file, kind, undone);
         throw notWritable(file, String(error.code));
     }
     const kind = notAFile((0,external_node_fs_.fstatSync)(fd));
     if (kind) {
         (0,external_node_fs_.closeSync)(fd);
-        throw notARegularFile(file, kind);
+        throw notARegularFile(file, kind, undone);
     }
     return fd;
 }
-function openAll(files) {
+function openAll(files, undone) {
     const opened = [];
     try {
         for (const file of files)
-            opened.push(openForAppend(file));
+            opened.push(openForAppend(file, undone));
         return opened;
     }
     catch (error) {
@@ -3640,11 +3641,11 @@ function openAll(files) {
     }
 }
 function checkWritable(files) {
-    for (const fd of openAll(files))
+    for (const fd of openAll(files, BEFORE_REQUEST))
         (0,external_node_fs_.closeSync)(fd);
 }
 function writeFileCommands(files) {
-    const opened = openAll(files);
+    const opened = openAll(files, AFTER_REQUEST);
     const sizes = opened.map(fd => (0,external_node_fs_.fstatSync)(fd).size);
     try {
         files.forEach((file, i) => {

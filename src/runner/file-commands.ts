@@ -63,37 +63,40 @@ function notWritable(file: CommandFile, problem: string): ActionError {
   )
 }
 
-function notARegularFile(file: CommandFile, kind: string): ActionError {
+/** What a failure says was left undone: before the request nothing was requested either. */
+const BEFORE_REQUEST = 'nothing was requested or published'
+const AFTER_REQUEST = 'nothing was published'
+
+function notARegularFile(file: CommandFile, kind: string, undone: string): ActionError {
   return new ActionError(
     `${file.variable} names ${kind} ('${logSafe(file.path, 200)}'), not a regular file, so the token cannot be ` +
-      `handed to later steps; nothing was requested or published. Point ${file.variable} at a file, or leave it ` +
-      'as the runner sets it.'
+      `handed to later steps; ${undone}. Point ${file.variable} at a file, or leave it as the runner sets it.`
   )
 }
 
 /** Opens one file for appending without blocking, and refuses what is not a regular file. */
-function openForAppend(file: CommandFile): number {
+function openForAppend(file: CommandFile, undone: string): number {
   let fd: number
   try {
     fd = openSync(file.path, APPEND_FLAGS, 0o666)
   } catch (error) {
     const kind = kindOfPath(file.path)
-    if (kind) throw notARegularFile(file, kind)
+    if (kind) throw notARegularFile(file, kind, undone)
     throw notWritable(file, String((error as NodeJS.ErrnoException).code))
   }
   const kind = notAFile(fstatSync(fd))
   if (kind) {
     closeSync(fd)
-    throw notARegularFile(file, kind)
+    throw notARegularFile(file, kind, undone)
   }
   return fd
 }
 
 /** Opens each file for appending, or throws naming the first that cannot be. */
-function openAll(files: readonly CommandFile[]): number[] {
+function openAll(files: readonly CommandFile[], undone: string): number[] {
   const opened: number[] = []
   try {
-    for (const file of files) opened.push(openForAppend(file))
+    for (const file of files) opened.push(openForAppend(file, undone))
     return opened
   } catch (error) {
     for (const fd of opened) closeSync(fd)
@@ -103,7 +106,7 @@ function openAll(files: readonly CommandFile[]): number[] {
 
 /** Checks, before any request, that every file the step will write to can be written. */
 export function checkWritable(files: readonly CommandFile[]): void {
-  for (const fd of openAll(files)) closeSync(fd)
+  for (const fd of openAll(files, BEFORE_REQUEST)) closeSync(fd)
 }
 
 /**
@@ -113,7 +116,7 @@ export function checkWritable(files: readonly CommandFile[]): void {
  * files even when the step fails.
  */
 export function writeFileCommands(files: readonly FileCommands[]): void {
-  const opened = openAll(files)
+  const opened = openAll(files, AFTER_REQUEST)
   const sizes = opened.map(fd => fstatSync(fd).size)
   try {
     files.forEach((file, i) => {
