@@ -102,7 +102,10 @@ describe('readEnvironment: refresh', () => {
 
   it('fails without RUNNER_TEMP, naming it', () => {
     expect(() => readEnvironment({ ...REFRESH, RUNNER_TEMP: '' }, true, true)).toThrow(
-      /^RUNNER_TEMP is not set, and refresh: true needs it for the token keeper/
+      new Error(
+        'RUNNER_TEMP is not set, and refresh: true needs it for the token keeper: run the action on a GitHub ' +
+          'Actions runner, or set refresh: false. Nothing was requested or published.'
+      )
     )
   })
 })
